@@ -20,7 +20,7 @@ export abstract class BaseCommand extends Command {
     }
     // oclif parse errors (unknown flag, missing arg) already carry exit 2; keep it under --json too.
     if (error instanceof Errors.CLIError && error.oclif?.exit !== undefined) {
-      error.exitCode = error.oclif.exit
+      ;(error as Error & {exitCode?: number}).exitCode = error.oclif.exit
     }
     return super.catch(error)
   }
