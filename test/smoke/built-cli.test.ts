@@ -1,0 +1,101 @@
+/**
+ * Smoke test of the BUILT CLI (bin/run.js -> dist/). Everything else tests src through the library
+ * and command classes; only this catches what passes tsc and vitest but crashes in plain Node
+ * (default vs named imports of CJS packages such as handlebars and archiver, missing templates in
+ * the package layout, oclif failing to find commands). `npm test` builds before running vitest.
+ */
+import {execFile} from 'node:child_process'
+import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+const repo = fileURLToPath(new URL('../..', import.meta.url))
+const bin = join(repo, 'bin', 'run.js')
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+function run(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], {cwd: repo, env: {...process.env, FORCE_COLOR: '0'}, maxBuffer: 64 << 20}, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+      resolve({code, stdout, stderr})
+    })
+    if (input !== undefined) child.stdin?.end(input)
+    else child.stdin?.end()
+  })
+}
+
+describe('built bin/run.js', () => {
+  let out: string
+  beforeAll(() => {
+    if (!existsSync(join(repo, 'dist', 'commands', 'index.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` (npm test does it first)')
+    }
+    out = mkdtempSync(join(tmpdir(), 'nestreport-smoke-'))
+  })
+  afterAll(() => rmSync(out, {recursive: true, force: true}))
+
+  it('prints its version and lists every command in --help', async () => {
+    const version = await run(['--version'])
+    expect(version.code).toBe(0)
+    expect(version.stdout).toMatch(/^nestreport\/\d+\.\d+\.\d+/)
+    const help = await run(['--help'])
+    expect(help.code).toBe(0)
+    for (const command of ['collect', 'report', 'check', 'oops', 'capture-script', 'redact', 'schema']) {
+      expect(help.stdout).toContain(command)
+    }
+  })
+
+  it('collect writes a bundle and a report and prints the model with --json', async () => {
+    const result = await run(['collect', '--json', '-o', out, '--timeout', '20'])
+    expect(result.stderr).not.toMatch(/at .+\.js:\d+/) // no stack trace
+    expect(result.code).toBe(0)
+    const model = JSON.parse(result.stdout)
+    expect(model.schema).toBe('nestreport/level')
+    const names = readdirSync(out)
+    expect(names.some((n) => /^nestreport-L[0-2x]-.+-\d{8}T\d{6}Z\.tar\.gz$/.test(n))).toBe(true)
+    expect(names.some((n) => n.endsWith('.md'))).toBe(true)
+  })
+
+  it('oops reads a kernel log from stdin and renders JSON', async () => {
+    const log = [
+      '[   10.000000] ------------[ cut here ]------------',
+      '[   10.000001] WARNING: CPU: 1 PID: 42 at arch/x86/kvm/vmx/nested.c:4563 nested_vmx_vmexit+0x6f/0x7a0 [kvm_intel]',
+      '[   10.000002] Call Trace:',
+      '[   10.000003]  <TASK>',
+      '[   10.000004]  vmx_check_nested_events+0x2e/0x60 [kvm_intel]',
+      '[   10.000005]  </TASK>',
+      '[   10.000006] ---[ end trace 0000000000000000 ]---',
+    ].join('\n')
+    const result = await run(['oops', '--json', '-'], log)
+    expect(result.code).toBe(0)
+    const parsed = JSON.parse(result.stdout)
+    const files = Array.isArray(parsed) ? parsed : [parsed]
+    expect(files[0].oopses).toHaveLength(1)
+    expect(files[0].oopses[0].title).toContain('nested_vmx_vmexit')
+  })
+
+  it('keeps a distinct exit code and prints no stack for a missing bundle, also under --json', async () => {
+    const plain = await run(['report', join(out, 'does-not-exist.tar.gz'), '-o', out])
+    expect(plain.code).toBe(10)
+    expect(plain.stderr).not.toMatch(/\n\s+at /)
+    const json = await run(['report', join(out, 'does-not-exist.tar.gz'), '-o', out, '--json'])
+    expect(json.code).toBe(10)
+    expect(JSON.parse(json.stdout).error.exitCode).toBe(10)
+  })
+
+  it('prints the capture script and the report.json schema', async () => {
+    const script = await run(['capture-script'])
+    expect(script.code).toBe(0)
+    expect(script.stdout.startsWith('#!/bin/sh')).toBe(true)
+    const schema = await run(['schema'])
+    expect(schema.code).toBe(0)
+    expect(JSON.parse(schema.stdout)).toHaveProperty('properties.schemaVersion')
+  })
+})
