@@ -1,0 +1,76 @@
+/**
+ * Turning bytes or text into lines for the scanner, in constant memory: a streaming UTF-8 decoder
+ * (invalid sequences become U+FFFD instead of failing), `\n` splitting with `\r\n` handled by the
+ * normaliser, and overlong lines cut at MAX_LINE while the rest of them is skipped.
+ */
+import {MAX_LINE} from './scanner.js'
+
+export class LineSplitter {
+  private readonly decoder = new TextDecoder('utf-8', {fatal: false})
+  private partial = ''
+  private skipping = false
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  pushBytes(chunk: Uint8Array): void {
+    this.pushText(this.decoder.decode(chunk, {stream: true}))
+  }
+
+  pushText(text: string): void {
+    let start = 0
+    for (;;) {
+      const nl = text.indexOf('\n', start)
+      if (nl < 0) break
+      let line: string
+      if (this.skipping) {
+        line = this.partial
+        this.partial = ''
+        this.skipping = false
+      } else if (this.partial.length > 0) {
+        line = this.partial + text.slice(start, nl)
+        this.partial = ''
+      } else {
+        line = text.slice(start, nl)
+      }
+      this.onLine(line)
+      start = nl + 1
+    }
+    if (start < text.length) {
+      if (this.skipping) return
+      this.partial += text.slice(start)
+      if (this.partial.length > MAX_LINE) {
+        // Keep the head of an overlong line; drop the rest up to its newline.
+        this.partial = this.partial.slice(0, MAX_LINE)
+        this.skipping = true
+      }
+    }
+  }
+
+  end(): void {
+    const tail = this.decoder.decode()
+    if (tail) this.pushText(tail)
+    if (this.partial.length > 0) {
+      this.onLine(this.partial)
+      this.partial = ''
+    }
+  }
+}
+
+/**
+ * Heuristic for "this is not a text log": in the first 64 KiB, a NUL share above 10 % or a share
+ * of other control bytes (not tab/CR/LF/ESC/FF) above 10 %. A few NULs (a console glitch, a
+ * truncated journal write) are tolerated and stripped by the normaliser.
+ */
+export function looksBinary(buf: Uint8Array): boolean {
+  const n = Math.min(buf.length, 64 * 1024)
+  if (n === 0) return false
+  let nul = 0
+  let ctrl = 0
+  for (let i = 0; i < n; i++) {
+    const b = buf[i]
+    if (b === 0) nul++
+    else if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b && b !== 0x0c) ctrl++
+    else if (b === 0x7f) ctrl++
+  }
+  return nul / n > 0.1 || ctrl / n > 0.1 || (nul + ctrl) / n > 0.15
+}
