@@ -1,0 +1,109 @@
+/**
+ * The handlebars environment every report template renders in: an isolated instance (no global
+ * helper registry shared with other code or tests), markdown never HTML-escaped (noEscape), and a
+ * small set of helpers that make kernel and QEMU text safe in markdown and readable in mail.
+ *
+ * handlebars is CommonJS: it must be a default import (a named import passes tsc and crashes the
+ * built CLI). Commands import the render modules lazily, so handlebars loads only when rendering.
+ */
+import Handlebars from 'handlebars'
+
+import {fence, inlineCode, keyValue, markdownText, shellCommand, tableCell, tableCellCode, textBlock, wrapText} from './text.js'
+
+export type RenderEngine = typeof Handlebars
+export type RenderTemplate = (view: object) => string
+
+/** A fact with where it came from (the model's Sourced<T>). */
+interface SourcedLike {
+  value: unknown
+  source: string
+}
+
+/** Handlebars passes its options object as the last argument of every helper call. */
+function withoutOptions(args: unknown[]): unknown[] {
+  return args.slice(0, -1)
+}
+
+const str = (value: unknown): string => (value === null || value === undefined ? '' : String(value))
+
+/** yes/no for a boolean, "unknown" for null: the model uses null for "could not tell". */
+export function yesNo(value: unknown): string {
+  if (value === true) return 'yes'
+  if (value === false) return 'no'
+  return 'unknown'
+}
+
+/**
+ * A module parameter or nesting switch in words: Y/1/true -> "on", N/0/false -> "off", absent ->
+ * "not present"; other values (numbers, mode names) as the kernel printed them.
+ */
+export function onOff(value: unknown): string {
+  if (value === null || value === undefined) return 'not present'
+  if (value === true) return 'on'
+  if (value === false) return 'off'
+  const text = String(value).trim()
+  if (/^(y|yes|1|on|true)$/i.test(text)) return 'on'
+  if (/^(n|no|0|off|false)$/i.test(text)) return 'off'
+  return text
+}
+
+/** "value (source)"; "unknown" when the value is null, the source kept so it can be checked. */
+export function sourcedFact(fact: SourcedLike | null | undefined): string {
+  if (!fact) return 'unknown'
+  const value = fact.value === null || fact.value === undefined || fact.value === '' ? 'unknown' : String(fact.value)
+  return fact.source ? `${value} (${fact.source})` : value
+}
+
+/** "1 oops", "2 oopses". */
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`
+}
+
+/** The environment with every report helper registered; templates from others reuse it. */
+export function createRenderEngine(): RenderEngine {
+  const hb = Handlebars.create()
+  const helpers: Record<string, (...args: any[]) => unknown> = {
+    // markdown
+    fence: (text: unknown, info: unknown) => fence(str(text), typeof info === 'string' ? info : ''),
+    code: (text: unknown) => inlineCode(str(text)),
+    cell: (text: unknown) => tableCell(str(text)),
+    cellCode: (text: unknown) => tableCellCode(str(text)),
+    md: (text: unknown) => markdownText(str(text)),
+    // values
+    yesno: (value: unknown) => yesNo(value),
+    flag: (value: unknown) => onOff(value),
+    // a Sourced<T> object, or a value and its source as two arguments
+    fact: (...args: unknown[]) => {
+      const [fact, source] = withoutOptions(args)
+      return sourcedFact(typeof source === 'string' ? {value: fact, source} : (fact as SourcedLike | null))
+    },
+    plural: (count: number, one: string, many: string) => plural(count, one, many),
+    join: (list: unknown, sep: unknown) =>
+      Array.isArray(list) ? list.map(str).join(typeof sep === 'string' ? sep : ', ') : str(list),
+    shell: (argv: unknown, width: unknown) =>
+      Array.isArray(argv) ? shellCommand(argv.map(str), typeof width === 'number' ? width : undefined) : str(argv),
+    concat: (...args: unknown[]) => withoutOptions(args).map(str).join(''),
+    list: (...args: unknown[]) => withoutOptions(args).flat().filter((x) => x !== null && x !== undefined),
+    eq: (a: unknown, b: unknown) => a === b,
+    or: (...args: unknown[]) => withoutOptions(args).find(Boolean) ?? '',
+    // plain text
+    wrap: (text: unknown, width: unknown) => wrapText(str(text), typeof width === 'number' ? width : undefined),
+    kv: (key: unknown, value: unknown, ...rest: unknown[]) => {
+      const [keyWidth, indent] = withoutOptions(rest)
+      return keyValue(str(key), str(value), typeof keyWidth === 'number' ? keyWidth : undefined, typeof indent === 'string' ? indent : '')
+    },
+    underline: (text: unknown, char: unknown) => (typeof char === 'string' ? char : '-').repeat(str(text).length),
+    block: (text: unknown) => textBlock(str(text)),
+  }
+  for (const [name, helper] of Object.entries(helpers)) hb.registerHelper(name, helper)
+  return hb
+}
+
+/**
+ * Compile a template in `engine`. noEscape: handlebars would otherwise turn ` = < into HTML
+ * entities and corrupt markdown and code blocks. strict: a misspelt field fails the tests
+ * instead of rendering as an empty string.
+ */
+export function compileTemplate(engine: RenderEngine, source: string): RenderTemplate {
+  return engine.compile(source, {noEscape: true, strict: true})
+}
