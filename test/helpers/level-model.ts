@@ -473,3 +473,74 @@ export function intelL0Model(): LevelModel {
     redaction: null,
   })
 }
+
+/**
+ * A level where almost nothing could be read (a non-root capture of a stripped-down guest): every
+ * optional fact null or empty, no level detected. Renderers must cope with it.
+ */
+export function sparseModel(): LevelModel {
+  const unknown = {value: null, source: ''}
+  return LevelModel.parse({
+    schema: LEVEL_SCHEMA,
+    schemaVersion: LEVEL_SCHEMA_VERSION,
+    tool: {name: 'nestreport', version: '0.1.0'},
+    capture: {
+      source: 'script',
+      producer: 'nestreport-capture.sh 0.1.0',
+      startedAt: '2026-11-25T16:00:00Z',
+      finishedAt: '2026-11-25T16:00:01Z',
+      user: {uid: 1000, root: false},
+      label: null,
+      timeoutSeconds: 10,
+    },
+    level: {detected: null, detectedRole: 'unknown', reasons: [], override: null, effective: null},
+    cpu: {
+      modelName: unknown,
+      vendor: unknown,
+      family: unknown,
+      model: unknown,
+      stepping: unknown,
+      microcode: unknown,
+      arch: unknown,
+      logicalCpus: unknown,
+      flags: [],
+      flagsSource: '',
+      virtFlags: {vmx: false, svm: false, hypervisor: false},
+      cpuid: null,
+      lscpu: null,
+      vulnerabilities: {},
+    },
+    kernel: {
+      release: unknown,
+      version: unknown,
+      cmdline: unknown,
+      tainted: {value: null, source: '', flags: []},
+      os: {prettyName: null, id: null, versionId: null, source: ''},
+      hostname: unknown,
+    },
+    kvm: {
+      devKvm: {present: null, accessible: null, mode: null, owner: null, rdev: null, source: ''},
+      modules: [],
+      vendorModule: null,
+      nesting: {},
+      modprobeOptions: [],
+      loadFailures: [],
+    },
+    virt: {
+      isGuest: null,
+      hypervisor: 'unknown',
+      hypervisorDetail: null,
+      evidence: [],
+      container: {kind: null, evidence: []},
+      dmi: {},
+      clocksource: {current: null, available: []},
+      systemdDetectVirt: {vm: null, container: null},
+      virtWhat: null,
+    },
+    qemu: {binaries: [], processes: []},
+    libvirt: {libvirtdVersion: unknown, virshVersion: unknown, domains: []},
+    kernelLog: {source: null, extraSources: [], lines: 0, panicked: false, oopses: [], kvmMessages: []},
+    notCollected: [{what: '/proc/cpuinfo', group: 'cpu', why: 'permission denied'}],
+    redaction: null,
+  })
+}

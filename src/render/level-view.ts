@@ -1,0 +1,304 @@
+/**
+ * The view model of a level report: plain objects and strings (handlebars refuses class getters),
+ * worded once here so the markdown and the plain-text templates say the same thing. Templates only
+ * lay it out and escape it.
+ */
+import type {LevelModel} from '../model/level.js'
+import {onOff, yesNo} from './engine.js'
+import {hypervisorName, levelVerdict, roleWords, vmEvidence} from './verdict.js'
+
+/** One labelled fact; `source` says where it came from ('' when derived or unknown). */
+export interface Row {
+  label: string
+  value: string
+  source: string
+}
+
+/**
+ * Parameters that decide whether and how well nested guests run, with why a developer looks at
+ * them. Highlighted wherever they appear in the parameter tables.
+ */
+export const NESTING_PARAMETERS: Record<string, string> = {
+  nested: 'exposes VMX/SVM to guests: required for an L1 hypervisor',
+  ept: 'Intel two-level paging; without it L2 runs on shadow paging (slow)',
+  npt: 'AMD two-level paging; without it L2 runs on shadow paging (slow)',
+  enable_shadow_vmcs: 'shadow VMCS: fewer L1 exits on VMREAD/VMWRITE',
+  enable_apicv: 'APIC virtualization: fewer exits for interrupts',
+  unrestricted_guest: 'real-mode guests without emulation',
+  nested_early_check: 'extra hardware checks on nested VM-entry (debugging)',
+  vpid: 'tagged TLB entries: fewer flushes on L1/L2 switches',
+  avic: 'AMD APIC virtualization',
+  vls: 'virtual VMLOAD/VMSAVE for L1',
+  vgif: 'virtual GIF for L1',
+  nrips: 'next-RIP save, needed by L1 hypervisors on SVM',
+  tdp_mmu: 'TDP MMU used for EPT/NPT page tables',
+  ignore_msrs: 'unknown MSRs ignored instead of #GP (often set for nested Windows/Hyper-V)',
+  nx_huge_pages: 'iTLB multihit mitigation; costs L1 performance',
+  enlightened_vmcs: 'Hyper-V enlightened VMCS for KVM on Hyper-V',
+}
+
+const row = (label: string, value: string, source = ''): Row => ({label, value, source})
+const fromSourced = (label: string, fact: {value: unknown; source: string}): Row =>
+  row(label, fact.value === null ? 'unknown' : String(fact.value), fact.source)
+const orNone = (value: string | null, none = 'none'): string => (value === null || value === '' ? none : value)
+
+function levelSection(model: LevelModel) {
+  const {detected, override, effective, detectedRole, reasons} = model.level
+  let how: string
+  if (override === null) how = detected === null ? 'the evidence was not enough to tell the level' : 'detected from the evidence'
+  else if (detected === null) how = `given with --level ${override}; detection could not tell`
+  else if (detected === override) how = `given with --level ${override}, which agrees with detection`
+  else how = `given with --level ${override}; the evidence says ${detected}`
+  return {
+    effective: effective ?? 'unknown',
+    detected: detected ?? 'unknown',
+    override,
+    role: roleWords(detectedRole),
+    how,
+    reasons,
+  }
+}
+
+function hypervisorSection(model: LevelModel) {
+  const v = model.virt
+  const name = hypervisorName(v.hypervisor)
+  return {
+    summary: v.hypervisorDetail ? `${name} (${v.hypervisorDetail})` : name,
+    isGuest: yesNo(v.isGuest),
+    evidence: vmEvidence(model),
+    container: {
+      kind: v.container.kind,
+      summary:
+        v.container.kind === null
+          ? 'no container detected'
+          : `runs inside a ${v.container.kind} container; this is separate from the VM answer above`,
+      evidence: v.container.evidence,
+    },
+    tools: [
+      row('systemd-detect-virt --vm', orNone(v.systemdDetectVirt.vm, 'not run')),
+      row('systemd-detect-virt --container', orNone(v.systemdDetectVirt.container, 'not run')),
+      row('virt-what', v.virtWhat === null ? 'not run' : v.virtWhat.length > 0 ? v.virtWhat.join(', ') : '(no output)'),
+      row('clocksource', `current ${orNone(v.clocksource.current, 'unknown')}, available ${v.clocksource.available.join(' ') || 'unknown'}`),
+    ],
+    dmi: Object.entries(v.dmi).map(([key, value]) => row(key, value, `/sys/class/dmi/id/${key}`)),
+  }
+}
+
+function cpuSection(model: LevelModel) {
+  const c = model.cpu
+  const fms = [c.family, c.model, c.stepping].map((f) => (f.value === null ? '?' : String(f.value))).join(' / ')
+  const {vmx, svm, hypervisor} = c.virtFlags
+  let virtNote: string
+  if (vmx || svm) virtNote = `${vmx ? 'VMX' : 'SVM'} is exposed: this level can run KVM on hardware virtualization`
+  else if (hypervisor) virtNote = 'No vmx/svm flag: the level below does not expose hardware virtualization to this guest'
+  else virtNote = 'No vmx/svm flag and no hypervisor flag'
+  return {
+    facts: [
+      fromSourced('Model name', c.modelName),
+      fromSourced('Vendor', c.vendor),
+      row('Family / model / stepping', fms, c.family.source),
+      fromSourced('Microcode', c.microcode),
+      fromSourced('Architecture', c.arch),
+      fromSourced('Logical CPUs', c.logicalCpus),
+    ],
+    virtFlags: [row('vmx', yesNo(vmx), c.flagsSource), row('svm', yesNo(svm), c.flagsSource), row('hypervisor', yesNo(hypervisor), c.flagsSource)],
+    virtNote,
+    cpuid:
+      c.cpuid === null
+        ? null
+        : [
+            row('Hypervisor signature (0x40000000)', orNone(c.cpuid.hypervisorSignature), c.cpuid.source),
+            row('Max hypervisor leaf', c.cpuid.maxHypervisorLeaf === null ? 'unknown' : `0x${c.cpuid.maxHypervisorLeaf.toString(16)}`, c.cpuid.source),
+            row('VMX bit (1:ECX[5])', yesNo(c.cpuid.vmx), c.cpuid.source),
+            row('SVM bit (0x80000001:ECX[2])', yesNo(c.cpuid.svm), c.cpuid.source),
+            row('Hypervisor bit (1:ECX[31])', yesNo(c.cpuid.hypervisorBit), c.cpuid.source),
+          ],
+    lscpu:
+      c.lscpu === null
+        ? null
+        : [
+            row('Hypervisor vendor', orNone(c.lscpu.hypervisorVendor, '(not shown)'), 'command:lscpu'),
+            row('Virtualization type', orNone(c.lscpu.virtualizationType, '(not shown)'), 'command:lscpu'),
+            row('Virtualization', orNone(c.lscpu.virtualization, '(not shown)'), 'command:lscpu'),
+          ],
+    flags: c.flags.join(' '),
+    flagCount: c.flags.length,
+    flagsSource: c.flagsSource,
+    vulnerabilities: Object.entries(c.vulnerabilities).map(([name, value]) => row(name, value, `/sys/devices/system/cpu/vulnerabilities/${name}`)),
+  }
+}
+
+function kernelSection(model: LevelModel) {
+  const k = model.kernel
+  const t = k.tainted
+  let taint: string
+  if (t.value === null) taint = 'unknown'
+  else if (t.value === 0) taint = '0 (not tainted)'
+  else taint = `${t.value} = ${t.flags.map((f) => f.letter).join('')}`
+  const os = k.os.prettyName ?? ([k.os.id, k.os.versionId].filter(Boolean).join(' ') || 'unknown')
+  return {
+    facts: [fromSourced('Release', k.release), row('OS', os, k.os.source), fromSourced('Hostname', k.hostname), row('Tainted', taint, t.source)],
+    version: k.version.value,
+    versionSource: k.version.source,
+    cmdline: k.cmdline.value,
+    cmdlineSource: k.cmdline.source,
+    taintFlags: t.flags,
+  }
+}
+
+function nestingNote(module: string, parameter: string): string | null {
+  return NESTING_PARAMETERS[parameter] ?? NESTING_PARAMETERS[`${module}.${parameter}`] ?? null
+}
+
+function kvmSection(model: LevelModel) {
+  const k = model.kvm
+  const d = k.devKvm
+  return {
+    devKvm: [
+      row('present', yesNo(d.present), d.source),
+      row('accessible (read-write)', `${yesNo(d.accessible)} for uid ${model.capture.user.uid}`, d.source),
+      row('mode', orNone(d.mode, 'unknown'), d.source),
+      row('owner (uid:gid)', orNone(d.owner, 'unknown'), d.source),
+      row('device number', orNone(d.rdev, 'unknown'), d.source),
+    ],
+    vendorModule: k.vendorModule ?? 'none identified',
+    nesting: Object.entries(k.nesting).map(([name, value]) => row(name, onOff(value))),
+    modules: k.modules.map((m) => ({
+      name: m.name,
+      loadedAs: m.loadedAs,
+      version: m.version ?? '',
+      srcversion: m.srcversion ?? '',
+      source: m.source,
+      parameterCount: Object.keys(m.parameters).length,
+      parameters: Object.entries(m.parameters)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => {
+          const note = nestingNote(m.name, name)
+          return {name, value, nesting: note !== null, note: note ?? ''}
+        }),
+    })),
+    modprobeOptions: k.modprobeOptions,
+    loadFailures: k.loadFailures,
+  }
+}
+
+function qemuSection(model: LevelModel) {
+  return {
+    binaries: model.qemu.binaries.map((b) => ({path: b.path, version: b.version ?? 'unknown', source: b.source})),
+    processes: model.qemu.processes.map((p) => {
+      const mismatch = p.requestedAccel !== null && p.requestedAccel !== p.accel
+      const requested = p.requestedAccel ?? 'none given (qemu-system-* defaults to TCG)'
+      return {
+        pid: p.pid,
+        title: p.name ? `${p.name} (pid ${p.pid})` : `pid ${p.pid}`,
+        accel: p.accel === 'unknown' ? 'unknown' : p.accel.toUpperCase(),
+        accelNote: mismatch
+          ? `runs on ${p.accel.toUpperCase()} although the command line asks for ${p.requestedAccel}`
+          : `command line asks for: ${requested}`,
+        facts: [
+          row('Executable', orNone(p.exe, 'unknown'), `/proc/${p.pid}/exe`),
+          row('-cpu', orNone(p.cpuModel, '(default)')),
+          row('-machine', orNone(p.machine, '(default)')),
+          row('KVM file descriptors', p.kvmFds === null ? 'unreadable' : String(p.kvmFds), `/proc/${p.pid}/fd`),
+          row('vCPU threads', p.vcpuThreads.length > 0 ? p.vcpuThreads.join(', ') : 'none seen', `/proc/${p.pid}/task`),
+          row('Incoming migration', yesNo(p.incomingMigration)),
+        ],
+        evidence: p.accelEvidence,
+        argv: p.argv,
+      }
+    }),
+  }
+}
+
+function libvirtSection(model: LevelModel) {
+  const l = model.libvirt
+  return {
+    versions: [fromSourced('libvirtd', l.libvirtdVersion), fromSourced('virsh', l.virshVersion)],
+    domains: l.domains.map((d) => ({
+      name: d.name,
+      facts: [
+        row('type', d.type === 'qemu' ? "qemu (TCG: no KVM acceleration)" : orNone(d.type, 'unknown'), d.xmlSource ?? ''),
+        row('running', yesNo(d.running)),
+        row('CPU mode', orNone(d.cpuMode, 'unknown'), d.xmlSource ?? ''),
+        row('CPU model', orNone(d.cpuModel, '(none)'), d.xmlSource ?? ''),
+        row('CPU features', d.cpuFeatures.map((f) => `${f.policy} ${f.name}`).join(', ') || '(none)', d.xmlSource ?? ''),
+        row('Last start', orNone(d.lastStart, 'unknown'), d.logFile ?? ''),
+      ],
+      lastCommandLine: d.lastCommandLine,
+      logFile: d.logFile ?? '',
+      errors: d.errors,
+    })),
+  }
+}
+
+function kernelLogSection(model: LevelModel) {
+  const k = model.kernelLog
+  return {
+    source: k.source ?? 'none readable',
+    extraSources: k.extraSources,
+    lines: k.lines,
+    panicked: yesNo(k.panicked),
+    oopsCount: k.oopses.length,
+    kvmMessageCount: k.kvmMessages.length,
+    oopses: k.oopses.map((o) => ({
+      title: o.title,
+      facts: [
+        row('kind', o.kind),
+        row('lines', `${o.startLine}-${o.endLine}`, o.source),
+        row('stack hash', o.stackHash),
+        row('KVM-related', yesNo(o.kvmRelated)),
+        row('panicked', yesNo(o.panicked)),
+      ],
+      text: o.text,
+    })),
+    kvmMessages: k.kvmMessages,
+  }
+}
+
+function redactionSection(model: LevelModel) {
+  const r = model.redaction
+  const identityWarning =
+    'Identity redaction was not applied (--redact was not used): host names, IP and MAC addresses, user names and machine IDs may be present in this report and its bundle.'
+  if (r === null) {
+    return {ran: false, identity: `The redaction stage did not run for this report. ${identityWarning}`, secretsRemoved: []}
+  }
+  return {
+    ran: true,
+    identity: r.identityRedacted ? 'Identity redaction was applied (--redact): host names, addresses, user names and machine IDs were replaced.' : identityWarning,
+    secretsRemoved: r.secretsRemoved,
+  }
+}
+
+function provenanceSection(model: LevelModel) {
+  const c = model.capture
+  return [
+    row('Tool', `${model.tool.name} ${model.tool.version}`),
+    row('Report schema', `${model.schema} version ${model.schemaVersion}`),
+    row('Capture source', c.source === 'live' ? 'live (this machine)' : c.source === 'sysroot' ? 'sysroot (a directory given with --sysroot)' : 'script (the POSIX capture script)'),
+    row('Producer', c.producer),
+    row('Captured', `${c.startedAt} to ${c.finishedAt}`),
+    row('User', c.user.root ? `uid ${c.user.uid} (root)` : `uid ${c.user.uid} (not root: files that need root are listed under Not collected)`),
+    row('Command timeout', `${c.timeoutSeconds} s`),
+    row('Label', orNone(c.label)),
+  ]
+}
+
+export function levelView(model: LevelModel) {
+  return {
+    title: `nestreport: ${model.level.effective ?? 'level unknown'} on ${model.kernel.hostname.value ?? 'unknown host'}`,
+    verdict: levelVerdict(model),
+    level: levelSection(model),
+    hypervisor: hypervisorSection(model),
+    cpu: cpuSection(model),
+    kernel: kernelSection(model),
+    kvm: kvmSection(model),
+    qemu: qemuSection(model),
+    libvirt: libvirtSection(model),
+    kernelLog: kernelLogSection(model),
+    notCollected: model.notCollected,
+    redaction: redactionSection(model),
+    provenance: provenanceSection(model),
+  }
+}
+
+export type LevelView = ReturnType<typeof levelView>
