@@ -1,0 +1,135 @@
+import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {captureEntries} from '../../src/capture/layout.js'
+import {captureFromSysroot, resolveInRoot} from '../../src/capture/sysroot.js'
+import type {Capture} from '../../src/capture/types.js'
+import {NestreportError} from '../../src/lib/errors.js'
+
+let tmp: string
+let root: string
+
+beforeEach(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'nestreport-sysroot-'))
+  root = path.join(tmp, 'root')
+  await mkdir(root)
+})
+
+afterEach(async () => {
+  await rm(tmp, {recursive: true, force: true})
+})
+
+async function put(rel: string, content: string): Promise<void> {
+  const file = path.join(root, rel)
+  await mkdir(path.dirname(file), {recursive: true})
+  await writeFile(file, content)
+}
+
+describe('captureFromSysroot: plain root filesystem', () => {
+  it('reads files under the root at their absolute paths and runs no command', async () => {
+    await put('proc/cpuinfo', 'vendor_id\t: GenuineIntel\nflags\t\t: vmx hypervisor\n')
+    await put('proc/sys/kernel/hostname', 'l1-guest\n')
+    await put('sys/module/kvm_intel/parameters/nested', 'Y\n')
+    await put('sys/module/kvm_intel/parameters/ept', 'Y\n')
+    const capture = await captureFromSysroot(root, {timeoutSeconds: 5, label: 'ticket-1', levelOverride: 'L1'})
+    expect(capture.files.get('/proc/cpuinfo')!.toString()).toContain('vmx hypervisor')
+    expect(capture.files.get('/sys/module/kvm_intel/parameters/nested')!.toString()).toBe('Y\n')
+    expect(capture.manifest).toMatchObject({source: 'sysroot', hostname: 'l1-guest', label: 'ticket-1', levelOverride: 'L1', timeoutSeconds: 5})
+    // No QEMU binary in this root: the versions item says so instead of running anything.
+    expect(capture.manifest.entries.find((e) => e.id === 'qemu-version')).toMatchObject({status: 'missing'})
+    const commands = capture.manifest.entries.filter((e) => e.kind === 'command' && e.id !== 'qemu-version')
+    expect(commands.length).toBeGreaterThan(0)
+    for (const c of commands) expect(c).toMatchObject({status: 'skipped', reason: 'offline sysroot: commands are not run'})
+    expect(capture.commands.size).toBe(0)
+  })
+
+  it('never follows a symlink out of the root', async () => {
+    const outside = path.join(tmp, 'outside')
+    await mkdir(outside)
+    await writeFile(path.join(outside, 'secret'), 'host secret\n')
+    await put('etc/real-os-release', 'ID=inside\n')
+    // Absolute target: means <root>/etc/real-os-release, never the real /etc.
+    await mkdir(path.join(root, 'etc'), {recursive: true})
+    await symlink('/etc/real-os-release', path.join(root, 'etc/os-release'))
+    // Relative target climbing above the root: clamped at the root, so it finds nothing.
+    await mkdir(path.join(root, 'proc'), {recursive: true})
+    await symlink('../../outside/secret', path.join(root, 'proc/version'))
+    // Absolute target naming the outside directory by its real path: resolved inside the root.
+    await symlink(path.join(outside, 'secret'), path.join(root, 'proc/cmdline'))
+    // A directory link pointing outside.
+    await symlink(outside, path.join(root, 'var'))
+
+    const capture = await captureFromSysroot(root, {timeoutSeconds: 5})
+    expect(capture.files.get('/etc/os-release')!.toString()).toBe('ID=inside\n')
+    for (const p of ['/proc/version', '/proc/cmdline']) {
+      expect(capture.files.has(p)).toBe(false)
+      expect(capture.manifest.entries.find((e) => e.id === p)).toMatchObject({status: 'missing'})
+    }
+    for (const data of capture.files.values()) expect(data.toString()).not.toContain('host secret')
+    await expect(resolveInRoot(root, '/var/secret')).rejects.toMatchObject({code: 'ENOENT'})
+  })
+
+  it('refuses a missing directory with inputMissing', async () => {
+    const error = await captureFromSysroot(path.join(tmp, 'nope'), {timeoutSeconds: 5}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NestreportError)
+    expect(error).toMatchObject({code: 'E_INPUT_MISSING'})
+  })
+})
+
+describe('captureFromSysroot: capture directory', () => {
+  const original = (): Capture => ({
+    manifest: {
+      format: 'nestreport-capture',
+      formatVersion: 1,
+      producer: {name: 'nestreport', version: '0.0.1'},
+      source: 'script',
+      startedAt: '2026-11-25T10:00:00.000Z',
+      finishedAt: '2026-11-25T10:00:01.000Z',
+      hostname: 'l2',
+      arch: 'x86_64',
+      user: {uid: 0, root: true},
+      timeoutSeconds: 10,
+      entries: [{kind: 'file', id: '/proc/cpuinfo', group: 'cpu', status: 'ok', durationMs: 1, bytes: 5, stored: 'root/proc/cpuinfo'}],
+    },
+    files: new Map([
+      ['/proc/cpuinfo', Buffer.from('flags')],
+      ['/dev/kvm@stat', Buffer.from('type=char mode=0660 uid=0 gid=36 rdev=10:232 readable=yes writable=yes\n')],
+    ]),
+    commands: new Map([['dmesg', {stdout: Buffer.from('[0.0] Linux'), stderr: Buffer.from('')}]]),
+  })
+
+  async function writeCaptureDir(capture: Capture): Promise<void> {
+    for (const {name, data} of captureEntries(capture)) {
+      await mkdir(path.dirname(path.join(root, name)), {recursive: true})
+      await writeFile(path.join(root, name), data)
+    }
+    await writeFile(path.join(root, 'report.md'), '# old report\n')
+  }
+
+  it('loads an extracted capture as it was, with this run’s label and level', async () => {
+    await writeCaptureDir(original())
+    const capture = await captureFromSysroot(root, {timeoutSeconds: 3, label: 'again', levelOverride: 'L2'})
+    expect(capture.manifest).toMatchObject({source: 'script', hostname: 'l2', timeoutSeconds: 10, label: 'again', levelOverride: 'L2'})
+    expect(capture.files).toEqual(original().files)
+    expect(capture.commands.get('dmesg')!.stdout.toString()).toBe('[0.0] Linux')
+  })
+
+  it('ignores symlinks inside a capture directory', async () => {
+    await writeCaptureDir(original())
+    const outside = path.join(tmp, 'outside-secret')
+    await writeFile(outside, 'host secret')
+    await symlink(outside, path.join(root, 'root/proc/version'))
+    const ignored: string[] = []
+    const capture = await captureFromSysroot(root, {timeoutSeconds: 3, onProgress: (m) => ignored.push(m)})
+    expect(capture.files.has('/proc/version')).toBe(false)
+    expect(ignored).toContain('ignored root/proc/version: not a regular file')
+  })
+
+  it('refuses a manifest that is not a capture manifest', async () => {
+    await writeFile(path.join(root, 'manifest.json'), '{"format": "something-else"}')
+    await expect(captureFromSysroot(root, {timeoutSeconds: 3})).rejects.toMatchObject({code: 'E_MALFORMED'})
+  })
+})
