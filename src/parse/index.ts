@@ -1,0 +1,156 @@
+/**
+ * The parse stage: a Capture in, the per-level model out. Each fact group is parsed on its own, so
+ * a garbled file costs that group (reported in notCollected), never the report.
+ */
+import {detectContainer, detectHypervisor, detectLevel} from '../analyse/level.js'
+import type {Capture} from '../capture/types.js'
+import {CaptureView} from '../capture/view.js'
+import {describeError} from '../lib/errors.js'
+import {LEVEL_SCHEMA, LEVEL_SCHEMA_VERSION, type CpuFacts, type KernelFacts, type KvmFacts, type LevelModel} from '../model/level.js'
+import {cpuidLeaves, hypervisorSignatures, parseCpu} from './cpu.js'
+import {chooseKernelLog, extraKernelLogs, parseKernelLog, type LogText} from './kernel-log.js'
+import {parseKernel} from './kernel.js'
+import {parseKvm} from './kvm.js'
+import {parseLibvirt} from './libvirt.js'
+import {notCollectedEntries, underivedFacts} from './not-collected.js'
+import {parseQemu} from './qemu.js'
+import {parseVirtRaw, type VirtRaw} from './virt.js'
+
+export {parseCpu} from './cpu.js'
+export {parseKernel} from './kernel.js'
+export {parseKvm} from './kvm.js'
+export {parseLibvirt, parseDomainXml, parseLibvirtLog} from './libvirt.js'
+export {parseQemu, parseQemuArgv} from './qemu.js'
+export {chooseKernelLog, parseKernelLog} from './kernel-log.js'
+
+const NO_SOURCE = {value: null, source: ''}
+
+const EMPTY_CPU: CpuFacts = {
+  modelName: NO_SOURCE,
+  vendor: NO_SOURCE,
+  family: NO_SOURCE,
+  model: NO_SOURCE,
+  stepping: NO_SOURCE,
+  microcode: NO_SOURCE,
+  arch: NO_SOURCE,
+  logicalCpus: NO_SOURCE,
+  flags: [],
+  flagsSource: '',
+  virtFlags: {vmx: false, svm: false, hypervisor: false},
+  cpuid: null,
+  lscpu: null,
+  vulnerabilities: {},
+}
+
+const EMPTY_KERNEL: KernelFacts = {
+  release: NO_SOURCE,
+  version: NO_SOURCE,
+  cmdline: NO_SOURCE,
+  tainted: {value: null, source: '', flags: []},
+  os: {prettyName: null, id: null, versionId: null, source: ''},
+  hostname: NO_SOURCE,
+}
+
+const EMPTY_KVM: KvmFacts = {
+  devKvm: {present: null, accessible: null, mode: null, owner: null, rdev: null, source: ''},
+  modules: [],
+  vendorModule: null,
+  nesting: {},
+  modprobeOptions: [],
+  loadFailures: [],
+}
+
+const EMPTY_VIRT_RAW: VirtRaw = {
+  dmi: {},
+  dmiPresent: null,
+  clocksource: {current: null, available: [], source: ''},
+  systemdDetectVirt: {vm: null, container: null},
+  virtWhat: null,
+  hypervisorType: null,
+  xenCapabilities: null,
+  deviceTreeHypervisor: null,
+  sysinfo: null,
+  markers: {dockerenv: false, containerenv: false, systemdContainer: null, pid1Cgroup: null},
+}
+
+export function buildLevelModel(capture: Capture, options: {toolVersion?: string} = {}): LevelModel {
+  const view = new CaptureView(capture)
+  const failures: LevelModel['notCollected'] = []
+  const guard = <T>(group: string, what: string, fallback: T, parse: () => T): T => {
+    try {
+      return parse()
+    } catch (error) {
+      failures.push({what, group, why: `could not be parsed: ${describeError(error)}`})
+      return fallback
+    }
+  }
+
+  const cpu = guard('cpu', 'CPU facts', EMPTY_CPU, () => parseCpu(view))
+  const kernel = guard('kernel', 'kernel facts', EMPTY_KERNEL, () => parseKernel(view))
+  const primaryLog = guard<LogText | null>('kernel-log', 'kernel log', null, () => chooseKernelLog(view))
+  const kernelLog = guard('kernel-log', 'kernel log analysis', {source: null, extraSources: [], lines: 0, panicked: false, oopses: [], kvmMessages: []}, () =>
+    parseKernelLog(view, primaryLog, extraKernelLogs(view)),
+  )
+  const kvm = guard('kvm', 'KVM facts', EMPTY_KVM, () =>
+    parseKvm(view, {cpuVirtFlags: cpu.virtFlags, cmdline: kernel.cmdline.value, kernelLog: primaryLog}),
+  )
+  const qemu = guard('qemu', 'QEMU facts', {binaries: [], processes: []}, () => parseQemu(view))
+  const libvirt = guard('libvirt', 'libvirt facts', {libvirtdVersion: NO_SOURCE, virshVersion: NO_SOURCE, domains: []}, () =>
+    parseLibvirt(view, qemu.processes.map((p) => p.name).filter((n): n is string => n !== null)),
+  )
+  const virtRaw = guard('virt', 'virtualization facts', EMPTY_VIRT_RAW, () => parseVirtRaw(view))
+  const signatures = guard('cpu', 'CPUID signatures', [], () => hypervisorSignatures(cpuidLeaves(view)?.leaves ?? []))
+  const verdict = guard(
+    'virt',
+    'hypervisor detection',
+    {isGuest: null, hypervisor: 'unknown' as const, hypervisorDetail: null, evidence: [], reasons: ['hypervisor detection failed']},
+    () => detectHypervisor({cpu, cpuidSignatures: signatures, virt: virtRaw, kernelLog: primaryLog, cmdline: kernel.cmdline.value}),
+  )
+  const container = detectContainer(virtRaw)
+  const level = detectLevel({
+    verdict,
+    devKvm: kvm.devKvm,
+    vendorModule: kvm.vendorModule,
+    qemuProcesses: qemu.processes,
+    override: capture.manifest.levelOverride ?? null,
+  })
+
+  const m = capture.manifest
+  const model: LevelModel = {
+    schema: LEVEL_SCHEMA,
+    schemaVersion: LEVEL_SCHEMA_VERSION,
+    tool: {name: 'nestreport', version: options.toolVersion ?? '0.0.0'},
+    capture: {
+      source: m.source === 'live' || m.source === 'sysroot' || m.source === 'script' ? m.source : 'live',
+      producer: m.producer ? `${m.producer.name} ${m.producer.version}` : 'unknown',
+      startedAt: String(m.startedAt ?? ''),
+      finishedAt: String(m.finishedAt ?? ''),
+      user: {uid: Number(m.user?.uid ?? -1), root: Boolean(m.user?.root)},
+      label: m.label ?? null,
+      timeoutSeconds: Number(m.timeoutSeconds ?? 0),
+    },
+    level,
+    cpu,
+    kernel,
+    kvm,
+    virt: {
+      isGuest: verdict.isGuest,
+      hypervisor: verdict.hypervisor,
+      hypervisorDetail: verdict.hypervisorDetail,
+      evidence: verdict.evidence,
+      container,
+      dmi: virtRaw.dmi,
+      clocksource: {current: virtRaw.clocksource.current, available: virtRaw.clocksource.available},
+      systemdDetectVirt: virtRaw.systemdDetectVirt,
+      virtWhat: virtRaw.virtWhat,
+    },
+    qemu,
+    libvirt,
+    kernelLog,
+    notCollected: [],
+    redaction: null,
+  }
+  const gaps = guard('capture', 'list of entries not collected', [], () => [...notCollectedEntries(view), ...underivedFacts(view, model)])
+  model.notCollected = [...gaps, ...failures]
+  return model
+}

@@ -1,0 +1,66 @@
+/**
+ * What the report could not include, and why: capture entries that did not end well, and facts
+ * that no captured source could establish. Shown as "not collected because ..." instead of a gap.
+ */
+import type {CaptureView} from '../capture/view.js'
+import type {LevelModel} from '../model/level.js'
+
+type NotCollected = LevelModel['notCollected'][number]
+type Facts = Pick<LevelModel, 'cpu' | 'kernel' | 'kvm' | 'virt' | 'kernelLog' | 'level'>
+
+/**
+ * A missing file is a fact about the machine (no /proc/xen: not Xen), not a gap; a missing
+ * command is a gap (the tool is not installed); a fallback skipped because the first choice
+ * worked is neither.
+ */
+function isGap(e: {kind: string; status: string; reason?: string}): boolean {
+  switch (e.status) {
+    case 'ok':
+      return false
+    case 'missing':
+      return e.kind === 'command'
+    case 'skipped':
+      return !/fallback not needed|not needed|not applicable/i.test(e.reason ?? '')
+    default:
+      return true
+  }
+}
+
+export function notCollectedEntries(view: CaptureView): NotCollected[] {
+  const out: NotCollected[] = []
+  const seen = new Set<string>()
+  for (const e of view.manifest.entries) {
+    if (!isGap(e)) continue
+    const what = e.kind === 'command' ? (e.argv ? e.argv.join(' ') : e.id) : e.id
+    const key = `${e.group}\0${what}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({what, group: e.group, why: view.whyMissing(e.kind, e.id)})
+  }
+  return out
+}
+
+/** Facts the model leaves null, said in words, with the capture entries that would have told. */
+export function underivedFacts(view: CaptureView, facts: Facts): NotCollected[] {
+  const out: NotCollected[] = []
+  const why = (kind: 'file' | 'command' | 'stat' | 'cpuid', id: string) => `${id}: ${view.whyMissing(kind, id)}`
+  const add = (what: string, group: string, reason: string) => out.push({what, group, why: reason})
+
+  if (facts.cpu.modelName.value === null) add('CPU model name', 'cpu', why('file', '/proc/cpuinfo'))
+  if (facts.cpu.flagsSource === '') add('CPU flags (vmx/svm/hypervisor)', 'cpu', why('file', '/proc/cpuinfo'))
+  if (facts.cpu.cpuid === null && /^(x86_64|i[3-6]86)$/.test(view.manifest.arch)) {
+    add('raw CPUID (hypervisor signature)', 'cpu', `${why('cpuid', '/dev/cpu/0/cpuid')}; ${why('command', 'cpuid')}`)
+  }
+  if (facts.kernel.release.value === null) add('kernel release', 'kernel', why('file', '/proc/sys/kernel/osrelease'))
+  if (facts.kernel.cmdline.value === null) add('kernel command line', 'kernel', why('file', '/proc/cmdline'))
+  if (facts.kernel.tainted.value === null) add('kernel taint state', 'kernel', why('file', '/proc/sys/kernel/tainted'))
+  if (facts.kvm.devKvm.present === null) add('/dev/kvm presence', 'kvm', why('stat', '/dev/kvm'))
+  if (facts.kernelLog.source === null) {
+    const tried = ['dmesg', 'journal-kernel'].map((id) => why('command', id))
+    tried.push(why('file', '/var/log/kern.log'), why('file', '/var/log/messages'))
+    add('kernel log', 'kernel-log', `no source readable (${tried.join('; ')})`)
+  }
+  if (facts.virt.hypervisor === 'unknown' && facts.virt.isGuest !== false) add('hypervisor below this level', 'virt', facts.level.reasons[0] ?? 'no evidence')
+  if (facts.level.detected === null) add('level (L0/L1/L2)', 'virt', 'whether this is a guest could not be told; use --level to set it')
+  return out
+}
