@@ -15,9 +15,12 @@ const HYPERVISOR_NAMES: Record<string, string> = {kvm: 'KVM', tcg: 'TCG', pvm: '
 export function chainText(levels: CombinedLevel[]): string {
   const byLevel = new Map(levels.map((l) => [l.level, l.model]))
   const last = Math.max(...levels.map((l) => LEVEL_ORDER.indexOf(l.level)))
+  // The innermost level shown is the last bundle's, or the guest it runs when it runs one.
+  const runsGuest = (byLevel.get(LEVEL_ORDER[last])?.qemu.processes.length ?? 0) > 0
+  const end = Math.min(Math.max(last + (runsGuest ? 1 : 0), 1), LEVEL_ORDER.length - 1)
   const parts: string[] = []
   for (const [i, name] of LEVEL_ORDER.entries()) {
-    if (i > Math.max(last, 1)) break
+    if (i > end) break
     const model = byLevel.get(name)
     const upper = i > 0 ? byLevel.get(LEVEL_ORDER[i - 1]) : undefined
     parts.push(segment(name, model, upper))
