@@ -1,0 +1,131 @@
+/**
+ * Writing results into the output directory: the bundle (`<baseName>.tar.gz`, everything under a
+ * `<baseName>/` top directory) and plain files beside it. Rules: nothing outside the output
+ * directory, never overwrite (a taken name becomes `<baseName>-2`, `-3`, ...), and no half-written
+ * file under a final name (write a temporary name, then hard-link it into place, which fails
+ * instead of replacing an existing file).
+ *
+ * Every archive entry is appended from a buffer with a fixed date (the capture's start), never with
+ * archiver.file(): /proc and /sys files lie about their size and crash tar-stream, symlinks would be
+ * stored as links, and a fixed date makes the same capture give the same bytes.
+ */
+import {randomBytes} from 'node:crypto'
+import {createWriteStream, promises as fsp} from 'node:fs'
+import path from 'node:path'
+
+import {captureEntries} from '../capture/layout.js'
+import type {Capture} from '../capture/types.js'
+import {describeError, NestreportError} from '../lib/errors.js'
+
+export interface BundleEntry {
+  name: string
+  data: Buffer
+}
+
+export interface WriteBundleOptions {
+  outputDir: string
+  baseName: string
+  capture: Capture
+  /** Entries beside the capture layout: report.md, report.json. */
+  extra: BundleEntry[]
+}
+
+const BUNDLE_EXT = '.tar.gz'
+const MAX_SUFFIX = 9999
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EEXIST'])
+/** Filesystems without hard links answer link() with these; fall back to check-then-rename. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
+
+function notWritable(outputDir: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code && NOT_WRITABLE.has(code)) {
+    return new NestreportError('outputNotWritable', `cannot write to ${outputDir}: ${describeError(error)}`, {cause: error})
+  }
+  return error
+}
+
+function tempPath(outputDir: string, finalName: string): string {
+  return path.join(outputDir, `.${finalName}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fsp.lstat(file).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** Give a finished temporary file its final name: `<base><ext>`, else the first free `<base>-N<ext>`. */
+async function publish(tmp: string, outputDir: string, baseName: string, ext: string): Promise<string> {
+  for (let n = 1; n <= MAX_SUFFIX; n++) {
+    const target = path.join(outputDir, n === 1 ? `${baseName}${ext}` : `${baseName}-${n}${ext}`)
+    try {
+      await fsp.link(tmp, target)
+      return target
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') continue
+      if (!code || !NO_HARD_LINKS.has(code)) throw error
+      if (await exists(target)) continue
+      await fsp.rename(tmp, target)
+      return target
+    }
+  }
+  throw new NestreportError('outputExists', `${path.join(outputDir, baseName + ext)} and ${MAX_SUFFIX - 1} numbered variants already exist`)
+}
+
+/** Write to a temporary name in outputDir, publish it under a free name, never leave the temp behind. */
+async function writeExclusive(outputDir: string, baseName: string, ext: string, write: (tmp: string) => Promise<void>): Promise<string> {
+  try {
+    await fsp.mkdir(outputDir, {recursive: true})
+  } catch (error) {
+    throw notWritable(outputDir, error)
+  }
+  const tmp = tempPath(outputDir, `${baseName}${ext}`)
+  try {
+    await write(tmp)
+    return await publish(tmp, outputDir, baseName, ext)
+  } catch (error) {
+    throw notWritable(outputDir, error)
+  } finally {
+    await fsp.rm(tmp, {force: true})
+  }
+}
+
+/** A small file (the .md report beside the bundle), written atomically and never over another. */
+export function writeFileExclusive(options: {outputDir: string; baseName: string; ext: string; data: Buffer | string}): Promise<string> {
+  return writeExclusive(options.outputDir, options.baseName, options.ext, (tmp) => fsp.writeFile(tmp, options.data, {flag: 'wx', mode: 0o644}))
+}
+
+function entryDate(capture: Capture): Date {
+  const date = new Date(capture.manifest.startedAt)
+  return Number.isNaN(date.getTime()) ? new Date(0) : date
+}
+
+async function writeTarGz(tmp: string, baseName: string, entries: BundleEntry[], date: Date): Promise<void> {
+  const {default: archiver} = await import('archiver')
+  await new Promise<void>((resolve, rejectWrite) => {
+    const out = createWriteStream(tmp, {flags: 'wx', mode: 0o644})
+    const archive = archiver('tar', {gzip: true})
+    const reject = (error: unknown) => {
+      archive.abort()
+      out.destroy()
+      rejectWrite(error)
+    }
+    // A warning means an entry is missing from the archive: that is a failed bundle, not a note.
+    archive.on('warning', reject)
+    archive.on('error', reject)
+    out.on('error', reject)
+    // The file is complete only when the output stream closes, not when finalize() resolves.
+    out.on('close', () => resolve())
+    archive.pipe(out)
+    for (const e of entries) archive.append(e.data, {name: `${baseName}/${e.name}`, date, mode: 0o644})
+    archive.finalize().catch(reject)
+  })
+}
+
+/** Write `<outputDir>/<baseName>.tar.gz` (or the first free `-N` variant); returns its path. */
+export function writeBundle(options: WriteBundleOptions): Promise<string> {
+  const entries = [...captureEntries(options.capture), ...options.extra]
+  return writeExclusive(options.outputDir, options.baseName, BUNDLE_EXT, (tmp) => writeTarGz(tmp, options.baseName, entries, entryDate(options.capture)))
+}
