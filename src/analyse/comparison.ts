@@ -10,6 +10,13 @@ import {qemuRunningBelow, STANDARD_VENDOR_MODULES, vendorModuleOf} from './findi
 /** Nesting parameters in the order a developer scans them; others follow alphabetically. */
 const PARAM_ORDER = ['nested', 'ept', 'enable_shadow_vmcs', 'enable_apicv', 'unrestricted_guest', 'vpid', 'npt', 'avic', 'vls', 'vgif', 'nrips']
 
+/**
+ * Rows whose values should be equal across a healthy chain: with -cpu host every level sees the
+ * same CPU, and nesting switches differing between levels explain different behaviour. Other rows
+ * (kernel, host, role) differ by nature and are not flagged.
+ */
+const SHOULD_MATCH = /^(cpu-model|cpu-vendor|param-.*)$/
+
 type Getter = (model: LevelModel, all: Map<LevelName, LevelModel>) => string | null
 
 function row(levels: CombinedLevel[], key: string, label: string, get: Getter): ComparisonRow {
@@ -17,7 +24,7 @@ function row(levels: CombinedLevel[], key: string, label: string, get: Getter): 
   const values: ComparisonRow['values'] = {}
   for (const l of levels) values[l.level] = get(l.model, all)
   const distinct = new Set(Object.values(values).filter((v) => v !== null && v !== undefined))
-  return {key, label, values, differs: distinct.size > 1}
+  return {key, label, values, differs: SHOULD_MATCH.test(key) && distinct.size > 1}
 }
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no')

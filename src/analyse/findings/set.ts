@@ -60,7 +60,7 @@ export function vendorMismatch(setup: Setup): Finding[] {
     const b = cpuVendor(lower)
     if (!a || !b || a === b) continue
     out.push(
-      finding('CPU_VENDOR_MISMATCH', 'warn', `${lowerName} sees a ${lower.cpu.vendor.value} CPU on a ${upper.cpu.vendor.value} ${upperName}`, [upperName, lowerName],
+      finding('CPU_VENDOR_MISMATCH', 'warn', `${lowerName}'s CPU vendor is ${lower.cpu.vendor.value}, ${upperName}'s is ${upper.cpu.vendor.value}`, [upperName, lowerName],
         [evidence(upperName, upper.cpu.vendor.source, upper.cpu.vendor.value ?? ''), evidence(lowerName, lower.cpu.vendor.source, lower.cpu.vendor.value ?? '')],
         `A guest cannot use hardware virtualization of another vendor: ${lowerName} is emulated (TCG) or the bundles come from different machines. Check the assignment of bundles to levels.`),
     )
