@@ -63,7 +63,8 @@ function hypervisorSection(model: LevelModel) {
   const v = model.virt
   const name = hypervisorName(v.hypervisor)
   return {
-    summary: v.hypervisorDetail ? `${name} (${v.hypervisorDetail})` : name,
+    // The detail often names the hypervisor already ("Firecracker (KVM)"); say it once.
+    summary: v.hypervisorDetail === null ? name : v.hypervisorDetail.includes(name) ? v.hypervisorDetail : `${name} (${v.hypervisorDetail})`,
     isGuest: yesNo(v.isGuest),
     evidence: vmEvidence(model),
     container: {
