@@ -1,0 +1,147 @@
+// Collect speed against the floor a user would compare it with: a plain POSIX sh script, generated
+// from the same CAPTURE_SPEC, that cats the same files (glob matches and QEMU /proc files included)
+// and runs the same commands into a temp dir. Both run as fresh processes, alternating, several
+// times; medians and the ratio ours/sh are printed. captureLive alone (in-process) is timed too.
+import {execFile} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const repo = fileURLToPath(new URL('..', import.meta.url))
+const RUNS = Number(process.env.BENCH_RUNS ?? 7)
+
+export const name = 'collect'
+
+/** Single-quote for sh. */
+const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`
+
+/** A path pattern for sh: quoted pieces around unquoted `*`. */
+const shGlob = (pattern) =>
+  pattern
+    .split('*')
+    .map((part) => (part ? q(part) : ''))
+    .join('*')
+
+function shCommand(item) {
+  const out = `"$out/commands/${item.id}"`
+  const run = `${item.argv.map(q).join(' ')} > ${out}.out 2> ${out}.err`
+  if (!item.fallbackFor) return run
+  return `[ -s "$out/commands/${item.fallbackFor}.out" ] || ${run}`
+}
+
+/** The plain script: what someone would write by hand from the spec, without timeouts or a manifest. */
+export function plainScript(spec, cpuidPosition) {
+  const lines = [
+    '#!/bin/sh',
+    'out="$1"',
+    'mkdir -p "$out/root" "$out/commands"',
+    // Only fork mkdir for a directory not made yet; cat (or tail for capped files) per file.
+    'f() { d="$out/root${1%/*}"; [ -d "$d" ] || mkdir -p "$d"; if [ -n "$2" ]; then tail -c "$2" "$1"; else cat "$1"; fi > "$out/root$1" 2>/dev/null; }',
+  ]
+  for (const item of spec) {
+    switch (item.kind) {
+      case 'file':
+        lines.push(`[ -e ${q(item.path)} ] && f ${q(item.path)} ${item.maxBytes ?? ''}`)
+        break
+      case 'glob':
+        lines.push(`n=0; for p in ${shGlob(item.pattern)}; do [ -f "$p" ] || continue; n=$((n+1)); [ $n -le ${item.maxFiles ?? 100000} ] && f "$p" ${item.maxBytes ?? ''}; done`)
+        break
+      case 'command':
+        lines.push(shCommand(item))
+        break
+      case 'stat':
+        lines.push(`mkdir -p "$out/root${path.posix.dirname(item.path)}"; stat -L -c 'type=%F mode=%a uid=%u gid=%g rdev=%t:%T' ${q(item.path)} > "$out/root${item.path}@stat" 2>/dev/null`)
+        break
+      case 'cpuid':
+        lines.push(`mkdir -p "$out/root${path.posix.dirname(item.path)}"`)
+        for (const [leaf, subleaf] of item.leaves) {
+          lines.push(`dd if=${q(item.path)} iflag=skip_bytes bs=16 count=1 skip=${cpuidPosition(leaf, subleaf)} >> "$out/root${item.path}@leaves" 2>/dev/null`)
+        }
+        break
+      case 'processes': {
+        const names = item.exeGlobs.join('|')
+        lines.push(
+          `ls -l /proc/[0-9]*/exe 2>/dev/null | sed -n 's#.* /proc/\\([0-9]*\\)/exe -> \\(.*\\)$#\\1 \\2#p' | while read -r pid exe; do`,
+          `  exe="\${exe% (deleted)}"; case "\${exe##*/}" in ${names}) ;; *) continue ;; esac`,
+          `  for x in cmdline comm status; do f /proc/$pid/$x; done`,
+          `  ls -l /proc/$pid/fd > "$out/root/proc/$pid/fd@links" 2>/dev/null`,
+          `  for t in /proc/$pid/task/*/comm; do f "$t"; done`,
+          'done',
+        )
+        break
+      }
+      case 'versions': {
+        const patterns = [...item.names, ...item.globs].join(' ')
+        lines.push(
+          'seen=""',
+          `for d in $(echo "$PATH" | tr ':' ' ') ${item.extraDirs.map(q).join(' ')}; do`,
+          '  r=$(cd -P "$d" 2>/dev/null && pwd) || continue; case " $seen " in *" $r "*) continue ;; esac; seen="$seen $r"',
+          `  for n in ${patterns}; do for b in "$d"/$n; do [ -x "$b" ] && [ ! -L "$b" ] && "$b" --version > "$out/commands/${item.id}-version-\${b##*/}.out" 2>&1; done; done`,
+          'done',
+        )
+        break
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function timed(file, args) {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    execFile(file, args, {cwd: repo, maxBuffer: 64 << 20, env: {...process.env, FORCE_COLOR: '0'}}, (error, stdout, stderr) => {
+      resolve({ms: performance.now() - started, code: error ? (error.code ?? 1) : 0, stderr})
+    })
+  })
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const fmt = (xs) => `${median(xs).toFixed(0).padStart(5)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`
+
+export async function run() {
+  const {CAPTURE_SPEC} = await import('../dist/capture/spec.js')
+  const {captureLive} = await import('../dist/capture/live.js')
+  const work = mkdtempSync(path.join(os.tmpdir(), 'nestreport-bench-'))
+  try {
+    const script = path.join(work, 'plain.sh')
+    writeFileSync(script, plainScript(CAPTURE_SPEC, (leaf, subleaf) => (BigInt(leaf) + BigInt(subleaf) * 2n ** 32n).toString()))
+    const ours = []
+    const sh = []
+    const startup = []
+    // One untimed round of each first, so both meet warm page and dentry caches.
+    const rounds = [{warm: true}, ...Array.from({length: RUNS}, () => ({warm: false}))]
+    for (const [i, round] of rounds.entries()) {
+      const outOurs = path.join(work, `ours-${i}`)
+      const outSh = path.join(work, `sh-${i}`)
+      const a = await timed(process.execPath, [path.join(repo, 'bin/run.js'), 'collect', '-o', outOurs])
+      if (a.code !== 0) throw new Error(`nestreport collect failed (${a.code}): ${a.stderr}`)
+      const b = await timed('sh', [script, outSh])
+      const c = await timed(process.execPath, [path.join(repo, 'bin/run.js'), '--version'])
+      rmSync(outOurs, {recursive: true, force: true})
+      rmSync(outSh, {recursive: true, force: true})
+      if (round.warm) continue
+      ours.push(a.ms)
+      sh.push(b.ms)
+      startup.push(c.ms)
+    }
+    const inProcess = []
+    for (let i = 0; i < RUNS; i++) {
+      const started = performance.now()
+      await captureLive({timeoutSeconds: 10})
+      inProcess.push(performance.now() - started)
+    }
+    console.log(`collect: ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${RUNS} runs each, alternating, medians`)
+    console.log(`  nestreport collect (fresh process)  ${fmt(ours)}`)
+    console.log(`  plain sh script, same spec          ${fmt(sh)}`)
+    console.log(`  ratio ours/sh                       ${(median(ours) / median(sh)).toFixed(2)}`)
+    console.log(`  node bin/run.js --version (floor)   ${fmt(startup)}`)
+    console.log(`  captureLive alone, in-process       ${fmt(inProcess)}`)
+    return {oursMs: median(ours), shMs: median(sh), ratio: median(ours) / median(sh), startupMs: median(startup), captureLiveMs: median(inProcess)}
+  } finally {
+    rmSync(work, {recursive: true, force: true})
+  }
+}
