@@ -15,10 +15,10 @@ export interface Row {
 }
 
 /**
- * Parameters that decide whether and how well nested guests run, with why a developer looks at
- * them. Highlighted wherever they appear in the parameter tables.
+ * Why a developer looks at a parameter when nested guests fail or crawl. A parameter with a note,
+ * or one the parse stage lists in kvm.nesting, is highlighted in the parameter tables.
  */
-export const NESTING_PARAMETERS: Record<string, string> = {
+export const PARAMETER_NOTES: Record<string, string> = {
   nested: 'exposes VMX/SVM to guests: required for an L1 hypervisor',
   ept: 'Intel two-level paging; without it L2 runs on shadow paging (slow)',
   npt: 'AMD two-level paging; without it L2 runs on shadow paging (slow)',
@@ -147,8 +147,11 @@ function kernelSection(model: LevelModel) {
   }
 }
 
-function nestingNote(module: string, parameter: string): string | null {
-  return NESTING_PARAMETERS[parameter] ?? NESTING_PARAMETERS[`${module}.${parameter}`] ?? null
+/** The note for a highlighted parameter, or null when it does not bear on nesting. */
+function nestingNote(model: LevelModel, module: string, parameter: string): string | null {
+  const {nesting, vendorModule} = model.kvm
+  const isSwitch = `${module}.${parameter}` in nesting || (parameter in nesting && (module === vendorModule || module === 'kvm'))
+  return PARAMETER_NOTES[parameter] ?? (isSwitch ? 'a nesting switch (see above)' : null)
 }
 
 function kvmSection(model: LevelModel) {
@@ -163,7 +166,12 @@ function kvmSection(model: LevelModel) {
       row('device number', orNone(d.rdev, 'unknown'), d.source),
     ],
     vendorModule: k.vendorModule ?? 'none identified',
-    nesting: Object.entries(k.nesting).map(([name, value]) => row(name, onOff(value))),
+    nesting: Object.entries(k.nesting)
+      .filter(([, value]) => value !== null)
+      .map(([name, value]) => row(name, onOff(value))),
+    nestingAbsent: Object.entries(k.nesting)
+      .filter(([, value]) => value === null)
+      .map(([name]) => name),
     modules: k.modules.map((m) => ({
       name: m.name,
       loadedAs: m.loadedAs,
@@ -174,7 +182,7 @@ function kvmSection(model: LevelModel) {
       parameters: Object.entries(m.parameters)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, value]) => {
-          const note = nestingNote(m.name, name)
+          const note = nestingNote(model, m.name, name)
           return {name, value, nesting: note !== null, note: note ?? ''}
         }),
     })),
