@@ -3,6 +3,8 @@
  * command run becomes a manifest entry, and which errno or exit status means which status. The
  * item capturers (walk.ts, walk-processes.ts) all go through it, so the rules live in one place.
  */
+import os from 'node:os'
+
 import {describeError} from '../lib/errors.js'
 import {type Host, SKIPPED_CODE} from './host.js'
 import {commandEntryNames, fileEntryName} from './layout.js'
@@ -13,7 +15,8 @@ import type {CommandOutput, EntryStatus, ManifestEntry} from './types.js'
 /** Files and outputs without their own cap: enough for /proc/cpuinfo of a very large machine. */
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 const FILE_CONCURRENCY = 16
-const COMMAND_CONCURRENCY = 3
+/** Commands alternate between CPU (exec, dynamic linking) and waiting: two per core keeps both busy. */
+const COMMAND_CONCURRENCY = Math.max(2, os.availableParallelism() * 2)
 
 export interface WalkOptions {
   /** Per-command timeout; also bounds each file read (a hung /sys attribute cannot stall the run). */
@@ -180,9 +183,10 @@ export function commandOutcome(id: string, r: RunResult, timeoutSeconds: number)
     return {status: 'failed', exitCode: null, reason: describeError(r.spawnError)}
   }
   if (r.timedOut) return {status: 'timed-out', exitCode: r.exitCode, reason: `timed out after ${timeoutSeconds}s (partial output kept)`}
-  if (r.exitCode === 127) return {status: 'missing', exitCode: 127, reason: 'not installed'}
-  if (r.exitCode === 0) return {status: 'ok', exitCode: 0}
   const firstErrorLine = r.stderr.toString('utf8').split('\n').find((l) => l.trim() !== '')?.trim()
+  // 127 from a wrapper script: the program or one it runs is absent; its message says which.
+  if (r.exitCode === 127) return {status: 'missing', exitCode: 127, reason: firstErrorLine ? `not installed: ${firstErrorLine}` : 'not installed'}
+  if (r.exitCode === 0) return {status: 'ok', exitCode: 0}
   if (r.exitCode !== null && firstErrorLine && PERMISSION_TEXT.test(firstErrorLine)) {
     const reason =
       id === 'dmesg'
