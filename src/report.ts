@@ -1,0 +1,140 @@
+/**
+ * `nestreport report` as a library: read each level's bundle, rebuild every LevelModel from its
+ * capture (one code path for collect bundles and capture-script tarballs, which carry no
+ * report.json), combine them into one nested-setup model, render it, and write one combined
+ * archive plus the rendered report beside it into the output directory.
+ *
+ * The archive `nestreport-setup-<UTC>.tar.gz` holds, under one top directory, report.md,
+ * report.txt and report.json, and each level's capture under L0/, L1/, L2/ in the capture layout
+ * (so the report's links such as L1/commands/dmesg.out#L42 resolve once it is unpacked).
+ * A bundle that cannot be read does not lose the others: the report is written from the readable
+ * ones with a BUNDLE_UNREADABLE finding, and the caller exits with that bundle's status.
+ */
+import path from 'node:path'
+
+import {combineLevels, type CombineInput, parseLevelCorrections} from './analyse/combine.js'
+import {evidence, finding} from './analyse/findings/common.js'
+import {captureEntries} from './capture/layout.js'
+import {TOOL_NAME, toolVersion} from './capture/manifest.js'
+import type {Capture} from './capture/types.js'
+import {isNestreportError, NestreportError} from './lib/errors.js'
+import {type CombinedModel, compareFindings} from './model/combined.js'
+import type {CombinedFormat} from './render/combined.js'
+
+export interface BuildCombinedReportOptions {
+  bundles: string[]
+  outputDir: string
+  /** Raw --level values: FILE=L1 or #N=L1. */
+  levelCorrections?: string[]
+  format?: CombinedFormat
+  /** A user's handlebars template (--template), rendered against the combined view model. */
+  template?: string
+  /** Fixed time for reproducible output (tests); defaults to now. */
+  now?: Date
+}
+
+export interface RejectedBundle {
+  bundle: string
+  code: string
+  exitCode: number
+  message: string
+}
+
+export interface CombinedReportResult {
+  model: CombinedModel
+  reportPath: string
+  archivePath: string
+  rendered: string
+  /** Bundles that could not be read; the report was made from the others. */
+  rejected: RejectedBundle[]
+}
+
+interface ArchiveEntry {
+  name: string
+  data: Buffer
+}
+
+const REPORT_EXT: Record<CombinedFormat, string> = {md: '.md', text: '.txt', json: '.json'}
+
+/** 20261125T160312Z: sortable, no characters a file system or shell dislikes. */
+export function utcStamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')
+}
+
+export async function buildCombinedReport(options: BuildCombinedReportOptions): Promise<CombinedReportResult> {
+  const format = options.format ?? 'md'
+  const now = options.now ?? new Date()
+  if (options.bundles.length === 0) throw new NestreportError('usage', 'no bundles given: pass the bundle collected at each level (L0, L1, L2)')
+  const corrections = parseLevelCorrections(options.levelCorrections ?? [], options.bundles)
+
+  const [{readBundle}, {buildLevelModel}] = await Promise.all([import('./bundle/read.js'), import('./parse/index.js')])
+  const inputs: CombineInput[] = []
+  const rejected: RejectedBundle[] = []
+  for (const [index, file] of options.bundles.entries()) {
+    try {
+      const {capture} = await readBundle(file)
+      inputs.push({model: buildLevelModel(capture, {toolVersion: toolVersion()}), capture, bundleName: file, levelOverride: corrections.get(index)})
+    } catch (error) {
+      if (!isNestreportError(error)) throw error
+      rejected.push({bundle: file, code: error.code, exitCode: error.exitCode, message: error.message})
+    }
+  }
+  if (inputs.length === 0) {
+    const first = rejected[0]
+    throw new NestreportError('inputMissing', `no bundle could be read: ${rejected.map((r) => r.message).join('; ')}`, {cause: first})
+  }
+
+  const combined = combineLevels(inputs, {now, tool: {name: TOOL_NAME, version: toolVersion()}})
+  const model = rejected.length === 0 ? combined : withRejected(combined, rejected)
+
+  const {renderCombinedReport} = await import('./render/combined.js')
+  const rendered = renderCombinedReport(model, format, options.template ? path.resolve(options.template) : undefined)
+  const baseName = `nestreport-setup-${utcStamp(now)}`
+  const entries: ArchiveEntry[] = [
+    {name: 'report.md', data: Buffer.from(format === 'md' && !options.template ? rendered : renderCombinedReport(model, 'md'))},
+    {name: 'report.txt', data: Buffer.from(format === 'text' && !options.template ? rendered : renderCombinedReport(model, 'text'))},
+    {name: 'report.json', data: Buffer.from(renderCombinedReport(model, 'json'))},
+  ]
+  const captures = new Map(inputs.map((i) => [i.bundleName, i.capture!]))
+  for (const level of model.levels) entries.push(...levelEntries(level.archiveDir, captures.get(level.bundle)!))
+
+  const {writeFileExclusive} = await import('./bundle/write.js')
+  const archive = await tarGz(baseName, entries, now)
+  const archivePath = await writeFileExclusive({outputDir: options.outputDir, baseName, ext: '.tar.gz', data: archive})
+  const publishedBase = path.basename(archivePath, '.tar.gz')
+  const reportExt = options.template ? path.extname(options.template.replace(/\.hbs$/, '')) || '.txt' : REPORT_EXT[format]
+  const reportPath = await writeFileExclusive({outputDir: options.outputDir, baseName: publishedBase, ext: reportExt, data: rendered})
+  return {model, reportPath, archivePath, rendered, rejected}
+}
+
+function levelEntries(dir: string, capture: Capture): ArchiveEntry[] {
+  return captureEntries(capture).map((e) => ({name: `${dir}/${e.name}`, data: e.data}))
+}
+
+function withRejected(model: CombinedModel, rejected: RejectedBundle[]): CombinedModel {
+  const extra = rejected.map((r) =>
+    finding('BUNDLE_UNREADABLE', 'fail', `Bundle ${path.basename(r.bundle)} could not be read`, [], [evidence(null, r.bundle, r.message)],
+      'Collect that level again (nestreport collect, or the capture script), or check the file was copied completely; the report was made from the other bundles.'),
+  )
+  return {...model, findings: [...model.findings, ...extra].sort(compareFindings)}
+}
+
+/**
+ * The combined archive in memory (every level's capture is already in memory after readBundle),
+ * entries appended from buffers with one fixed date so the same inputs give the same bytes; the
+ * bundle writer then publishes it under a free name without overwriting anything.
+ */
+async function tarGz(topDir: string, entries: ArchiveEntry[], date: Date): Promise<Buffer> {
+  const {default: archiver} = await import('archiver')
+  return new Promise<Buffer>((resolve, reject) => {
+    const archive = archiver('tar', {gzip: true})
+    const chunks: Buffer[] = []
+    archive.on('data', (chunk: Buffer) => chunks.push(chunk))
+    archive.on('end', () => resolve(Buffer.concat(chunks)))
+    // A warning means an entry is missing: a failed archive, not a note.
+    archive.on('warning', reject)
+    archive.on('error', reject)
+    for (const e of entries) archive.append(e.data, {name: `${topDir}/${e.name}`, date, mode: 0o644})
+    archive.finalize().catch(reject)
+  })
+}
