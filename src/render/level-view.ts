@@ -292,11 +292,41 @@ function provenanceSection(model: LevelModel) {
   ]
 }
 
+/** The versions and switches a developer asks for first, on one screen. */
+function glanceSection(model: LevelModel) {
+  const {cpu, kernel, kvm, qemu, libvirt, kernelLog} = model
+  const known = (value: unknown) => (value === null || value === undefined ? '?' : String(value))
+  const os = kernel.os.prettyName ? ` (${kernel.os.prettyName})` : ''
+  const flags = (['vmx', 'svm', 'hypervisor'] as const).map((f) => `${f} ${yesNo(cpu.virtFlags[f])}`).join(', ')
+  let devKvm = 'state unknown'
+  if (kvm.devKvm.present === false) devKvm = 'absent'
+  if (kvm.devKvm.present === true) {
+    devKvm = `present, mode ${known(kvm.devKvm.mode)}, owner ${known(kvm.devKvm.owner)}, from ${kvm.vendorModule ?? 'an unidentified module'}`
+  }
+  const switches = Object.entries(kvm.nesting)
+    .filter(([name, value]) => value !== null && (name === 'nested' || name === 'nested_pvm' || name in PARAMETER_NOTES))
+    .map(([name, value]) => `${name}=${onOff(value)}`)
+  const qemuVersions = qemu.binaries.map((b) => b.version ?? b.path)
+  const oopses = kernelLog.oopses.length
+  return [
+    row('Kernel', `${known(kernel.release.value)}${os}`),
+    row('CPU', `${known(cpu.modelName.value)} (${known(cpu.vendor.value)} ${known(cpu.family.value)}/${known(cpu.model.value)}/${known(cpu.stepping.value)}, microcode ${known(cpu.microcode.value)})`),
+    row('Virtualization flags', flags),
+    row('/dev/kvm', devKvm),
+    row('Nesting switches', switches.length > 0 ? switches.join(', ') : 'none present'),
+    row('QEMU', qemuVersions.length > 0 ? qemuVersions.join('; ') : 'not found'),
+    row('QEMU processes', qemu.processes.length > 0 ? qemu.processes.map((p) => `${p.name ?? `pid ${p.pid}`} on ${p.accel.toUpperCase()}`).join(', ') : 'none running'),
+    row('libvirt', libvirt.libvirtdVersion.value ?? 'not found'),
+    row('Kernel log', `${oopses} oops/warning report${oopses === 1 ? '' : 's'}, ${kernelLog.kvmMessages.length} KVM messages${kernelLog.panicked ? ', PANICKED' : ''}`),
+  ]
+}
+
 export function levelView(model: LevelModel) {
   return {
     title: `nestreport: ${model.level.effective ?? 'level unknown'} on ${model.kernel.hostname.value ?? 'unknown host'}`,
     verdict: levelVerdict(model),
     level: levelSection(model),
+    glance: glanceSection(model),
     hypervisor: hypervisorSection(model),
     cpu: cpuSection(model),
     kernel: kernelSection(model),

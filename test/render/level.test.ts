@@ -85,6 +85,14 @@ describe('level report, PVM L1', () => {
     expect(md).toContain('- hypervisor flag set in /proc/cpuinfo: this level is a guest')
   })
 
+  it('puts the versions and switches asked for first at a glance', () => {
+    const glance = md.slice(md.indexOf('At a glance:'), md.indexOf('## Hypervisor'))
+    expect(glance).toContain('- **Kernel:** 6.18.44-fc-v657 (Debian GNU/Linux 12 (bookworm))')
+    expect(glance).toContain('- **Virtualization flags:** vmx no, svm no, hypervisor yes')
+    expect(glance).toContain('- **/dev/kvm:** present, mode 0600, owner 0:0, from kvm_pvm')
+    expect(glance).toContain('- **QEMU processes:** l2tcg on TCG')
+  })
+
   it('lists the hypervisor evidence with sources and the container separately', () => {
     expect(md).toContain('| CPUID 0x40000000 = KVMKVMKVM | `/dev/cpu/0/cpuid` | kvm |')
     expect(md).toContain('**Container:** runs inside a docker container; this is separate from the VM answer above.')
@@ -156,6 +164,7 @@ describe('level report, Intel L0', () => {
     expect(md).toContain('- **/dev/kvm accessible (read-write):** yes for uid 1000')
     expect(md).toContain('Raw CPUID: not read (see Not collected).')
     expect(md).toContain('| `sys_vendor` | Dell Inc. |')
+    expect(md).toContain('- **Nesting switches:** nested=on, ept=on, enable_shadow_vmcs=on, enable_apicv=on, unrestricted_guest=on, tdp_mmu=off, ignore_msrs=off')
   })
 
   it('shows each oops with its facts and its text in a fence', () => {
