@@ -23,6 +23,7 @@ export interface Frame {
 const ARM_RE = /^\[<[0-9a-f]+>\] \(([A-Za-z_.$][\w.$]*)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?: \[([\w-]+)\])?\)(?: from \[<[0-9a-f]+>\])?/
 const FRAME_RE =
   /^(?:\(?\[<?[0-9a-f]{6,16}>?\]\s+)?(?:\[<?[0-9a-f]{6,16}>?\]\s*)?(\?\s+)?\(?(?::([\w-]+):)?\.?([A-Za-z_$][\w.$]*)\+0x[0-9a-f]+(?:\/0x[0-9a-f]+)?\)?(?:\s+\[([\w-]+)\])?(.*)$/
+const INLINE_RE = /^([A-Za-z_$][\w.$]*) \S+:\d+ \[inline\]$/
 const MARKER_RE = /^(?:<\/?(TASK|IRQ|NMI|EOI|SOFTIRQ)>|<<(EOE)>>)\s*/
 
 export type TraceToken = Frame | {marker: 'irq-start' | 'irq-end' | 'task'} | null
@@ -45,7 +46,12 @@ export function parseFrameLine(line: string, inIrq: boolean): TraceToken {
     if (a) return {func: stripDot(a[1]), mod: a[2], unreliable: false, irq}
   }
   const m = FRAME_RE.exec(s)
-  if (!m) return marker
+  if (!m) {
+    // syzbot-symbolised inline frame: `vcpu_enter_guest arch/x86/kvm/x86.c:11081 [inline]`
+    const inl = INLINE_RE.exec(s)
+    if (inl) return {func: inl[1], unreliable: false, irq}
+    return marker
+  }
   const tail = m[5] ?? ''
   return {
     func: stripDot(m[3]),
@@ -80,7 +86,7 @@ const GENERIC_RE = new RegExp(
       'do_user_addr_fault', 'do_kern_addr_fault', 'kernelmode_fixup_or_oops', 'page_fault_oops', 'spurious_kernel_fault',
       'handle_page_fault', 'bad_page_fault', 'error_entry', 'error_exit', 'ret_from_fork\\w*', 'kthread', 'worker_thread',
       'process_one_work', 'process_scheduled_works', 'smpboot_thread_fn', 'entry_SYSCALL\\w*', 'entry_SYSENTER\\w*',
-      'entry_INT80\\w*', 'do_syscall_\\w+', 'system_call\\w*', 'sysenter_\\w+', 'syscall_call', 'do_fast_syscall\\w*',
+      'entry_INT80\\w*', '__x64_sys_\\w+', '__ia32_sys_\\w+', '__se_sys_\\w+', 'x64_sys_call', '__arm64_sys_\\w+', 'do_syscall_\\w+', 'system_call\\w*', 'sysenter_\\w+', 'syscall_call', 'do_fast_syscall\\w*',
       'syscall_exit\\w*', 'el0_\\w+', 'el1_\\w+', 'el0t_\\w+', 'el1h_\\w+', 'invoke_syscall', 'do_el0_svc\\w*',
       'el0_svc\\w*', 'vector_swi', 'ret_fast_syscall', '__schedule', 'schedule\\w*', 'preempt_schedule\\w*',
       'io_schedule\\w*', '__mutex_lock\\w*', 'mutex_lock\\w*', '_raw_\\w+', 'do_raw_\\w+', '__raw_\\w+',
@@ -149,7 +155,9 @@ export interface GuiltyInput {
 /** The function a title names: header site, then faulting location, then the first non-generic frame. */
 export function guiltyFrame(g: GuiltyInput): string | null {
   // The header names the site itself (WARN_ON location, KASAN access): trust it unless it is WARN machinery.
-  if (g.headerFunc && !/^(?:__warn\w*|warn_slowpath\w*|report_bug|__report_bug)$/.test(bare(g.headerFunc))) return g.headerFunc
+  // The lockdep acquire site counts only when it is not a lock primitive itself (might_fault, ...).
+  if (g.headerFunc && !/^(?:__warn\w*|warn_slowpath\w*|report_bug|__report_bug)$/.test(bare(g.headerFunc)) &&
+    !(g.kind === 'lockdep' && isGeneric(bare(g.headerFunc)))) return g.headerFunc
   if (g.ripFunc && RIP_FIRST.has(g.kind) && !isGeneric(bare(g.ripFunc))) return g.ripFunc
   const pick = (irqOk: boolean, unreliableOk: boolean): Frame | undefined =>
     g.frames.find((f) => (irqOk || !f.irq) && (unreliableOk || !f.unreliable) && !isGeneric(f.func))

@@ -20,11 +20,16 @@ import type {Oops, OopsKind, Taint} from './types.js'
 const MAX_FRAMES = 64
 
 const FUNC = String.raw`\.?([A-Za-z_$][\w.$]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?: \[([\w-]+)\])?`
-const CPU_LINE_RE = /^CPU: (\d+) +(?:UID: \d+ +)?PID: (\d+) +Comm: (.*?) +(?:Kdump: loaded +)?(Not tainted|Tainted: ?([A-Z ]*?))-*\s+(?![A-Z](?:\s|$))\S/
-const PID_LINE_RE = /^Pid: (\d+), comm: (.*?) +(Not tainted|Tainted: ?([A-Z ]*?))-*\s+(?![A-Z](?:\s|$))\S/
+const CPU_LINE_RE = /^CPU: (\d+) +(?:UID: \d+ +)?PID: (\d+) +Comm: (.*?) +(?:Kdump: loaded +)?(Not tainted|Tainted: ?([A-Z ]*?))-*\s+(?![A-Z](?:[\s-]|$))\S/
+const PID_LINE_RE = /^Pid: (\d+), comm: (.*?) +(Not tainted|Tainted: ?([A-Z ]*?))-*\s+(?![A-Z](?:[\s-]|$))\S/
 const PROCESS_RE = /^Process (.+?) \(pid: (\d+),/
 const LOCKDEP_RELEASE_RE = /^\S+ #\d+ (Not tainted|Tainted: ?([A-Z ]*?))\s*(?:$|[\d(])/
 const LOCKDEP_TASK_RE = /^(\S+)\/(\d+) (?:is trying to|just changed|is exiting|is leaving|is freeing|has held|is trying)/
+/** The line after which lockdep prints the acquire/release site: the syzbot-style title function. */
+const LOCKDEP_SITE_INTRO_RE = /(?:is trying to (?:acquire|release) lock|\] takes:|just changed the state of lock:|is trying to register non-static key)/
+const LOCKDEP_SITE_RE = new RegExp(String.raw`(?:at: |^)(?:\[?<[0-9a-f]+>\] )?${FUNC}`)
+/** hung_task's own line: `      Tainted: G        W          6.8.0-45-generic #45-Ubuntu`. */
+const BARE_TAINT_RE = /^Tainted: ([A-Z ]*?)-*\s+(?![A-Z](?:[\s-]|$))\S/
 const OLD_CPU_RE = /^CPU:?\s+(\d+)\s*$|EFLAGS: [0-9a-f]+ CPU: (\d+)/
 const RIP_RES: RegExp[] = [
   new RegExp(String.raw`^RIP: [0-9a-f]{4}:(?:\[<[0-9a-f]+>\]\s+\[<[0-9a-f]+>\]\s+)?${FUNC}`),
@@ -78,6 +83,8 @@ export class ReportBuilder {
   private untracedFrames: Frame[] = []
   private lineCount = 1
   private sawWarnFuncLine = false
+  /** Lines left in which the lockdep acquire/release site (`at: [<..>] f+0x..`) may appear. */
+  private lockdepSiteIn = 0
 
   constructor(h: Header, text: string, line: number, caller?: string) {
     this.kind = h.kind
@@ -185,6 +192,10 @@ export class ReportBuilder {
       }
     }
 
+    if ((this.kind === 'kasan' || this.kind === 'kmsan') && !this.access && (m = KASAN_ACCESS_RE.exec(text))) {
+      this.access = m[1]
+      return
+    }
     switch (c0) {
       case 'C':
         if (this.pid === null || this.taint === null) {
@@ -214,6 +225,10 @@ export class ReportBuilder {
         return
       case 'T':
         if (text.startsWith('Tainted: [')) this.verboseTaint ??= decodeVerboseTaint(text)
+        else if (this.taint === null && (m = BARE_TAINT_RE.exec(text))) this.taint = decodeTaintField(m[1])
+        return
+      case 'n':
+        if (this.taint === null && text.startsWith('Not tainted ')) this.taint = NOT_TAINTED
         return
       case 'R':
       case 'E':
@@ -228,11 +243,24 @@ export class ReportBuilder {
       default:
         break
     }
-    if ((this.kind === 'kasan' || this.kind === 'kmsan') && !this.access && (m = KASAN_ACCESS_RE.exec(text))) {
-      this.access = m[1]
-      return
-    }
     if (this.kind === 'lockdep') {
+      if (this.lockdepSiteIn > 0 && !this.headerFunc) {
+        this.lockdepSiteIn--
+        const w = LOCKDEP_SITE_RE.exec(text)
+        if (w) {
+          this.headerFunc = w[2] ? `${w[1]} [${w[2]}]` : w[1]
+          this.lockdepSiteIn = 0
+        }
+      }
+      if (LOCKDEP_SITE_INTRO_RE.test(text)) {
+        this.lockdepSiteIn = 2
+        const w = LOCKDEP_SITE_RE.exec(text.slice(text.indexOf(' at')))
+        if (w && text.includes(' at')) {
+          this.headerFunc ??= w[2] ? `${w[1]} [${w[2]}]` : w[1]
+          this.lockdepSiteIn = 0
+        }
+        return
+      }
       if (this.taint === null && (m = LOCKDEP_RELEASE_RE.exec(text))) {
         this.taint = m[1] === 'Not tainted' ? NOT_TAINTED : decodeTaintField(m[2] ?? '')
         return

@@ -21,6 +21,7 @@ const CAP = 1500
 /** A `Kernel panic` this many lines after a report closed still belongs to it. */
 const PANIC_WINDOW = 60
 const DROPPED_RE = /^\*\* \d+ printk messages dropped \*\*/
+const CUT_HERE_RE = /^-+\[ cut here ?\]-+/
 const REBOOT_RE = /^Linux version \d/
 
 interface Recent {
@@ -81,6 +82,11 @@ export class KernelLogScanner {
       return
     }
     if (!current) return
+    if (CUT_HERE_RE.test(text)) {
+      // `------------[ cut here ]------------` opens the next report of this context.
+      this.close(key)
+      return
+    }
     if (DROPPED_RE.test(text)) current.markDropped()
     if (looksLikeBody(text)) current.addBody(text, lineNo)
     else current.addOther(text)
