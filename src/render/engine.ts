@@ -8,6 +8,7 @@
  */
 import Handlebars from 'handlebars'
 
+import {readTemplate} from './templates.js'
 import {fence, inlineCode, keyValue, markdownText, shellCommand, tableCell, tableCellCode, textBlock, wrapText} from './text.js'
 
 export type RenderEngine = typeof Handlebars
@@ -106,4 +107,12 @@ export function createRenderEngine(): RenderEngine {
  */
 export function compileTemplate(engine: RenderEngine, source: string): RenderTemplate {
   return engine.compile(source, {noEscape: true, strict: true})
+}
+
+/**
+ * Render a view model with a built-in template ("level.md.hbs") or a user's template path, in a
+ * fresh engine: the one call a report module needs.
+ */
+export function renderTemplate(nameOrPath: string, view: object): string {
+  return `${compileTemplate(createRenderEngine(), readTemplate(nameOrPath))(view).trimEnd()}\n`
 }

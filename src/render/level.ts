@@ -3,9 +3,8 @@
  * and laid out by templates/level.md.hbs or templates/level.txt.hbs.
  */
 import type {LevelModel} from '../model/level.js'
-import {compileTemplate, createRenderEngine} from './engine.js'
+import {renderTemplate} from './engine.js'
 import {levelView} from './level-view.js'
-import {readTemplate} from './templates.js'
 
 export type ReportFormat = 'md' | 'text'
 
@@ -16,6 +15,5 @@ const TEMPLATE_FOR: Record<ReportFormat, string> = {md: 'level.md.hbs', text: 'l
  * the same view model (src/render/level-view.ts).
  */
 export function renderLevelReport(model: LevelModel, format: ReportFormat, templatePath?: string): string {
-  const template = compileTemplate(createRenderEngine(), readTemplate(templatePath ?? TEMPLATE_FOR[format]))
-  return `${template(levelView(model)).trimEnd()}\n`
+  return renderTemplate(templatePath ?? TEMPLATE_FOR[format], levelView(model))
 }
