@@ -73,7 +73,7 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
   for (const [index, file] of options.bundles.entries()) {
     try {
       const {capture} = await readBundle(file)
-      inputs.push({model: buildLevelModel(capture, {toolVersion: toolVersion()}), capture, bundleName: file, levelOverride: corrections.get(index)})
+      inputs.push({model: buildLevelModel(capture, {toolVersion: toolVersion()}), capture, bundleName: path.basename(file), levelOverride: corrections.get(index), position: index + 1})
     } catch (error) {
       if (!isNestreportError(error)) throw error
       rejected.push({bundle: file, code: error.code, exitCode: error.exitCode, message: error.message})
@@ -95,8 +95,8 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
     {name: 'report.txt', data: Buffer.from(format === 'text' && !options.template ? rendered : renderCombinedReport(model, 'text'))},
     {name: 'report.json', data: Buffer.from(renderCombinedReport(model, 'json'))},
   ]
-  const captures = new Map(inputs.map((i) => [i.bundleName, i.capture!]))
-  for (const level of model.levels) entries.push(...levelEntries(level.archiveDir, captures.get(level.bundle)!))
+  const captureAt = new Map(inputs.map((i) => [i.position!, i.capture!]))
+  for (const level of model.levels) entries.push(...levelEntries(level.archiveDir, captureAt.get(level.position)!))
 
   const {writeFileExclusive} = await import('./bundle/write.js')
   const archive = await tarGz(baseName, entries, now)

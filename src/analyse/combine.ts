@@ -29,10 +29,12 @@ import {analyseSetup} from './findings/index.js'
 export interface CombineInput {
   model: LevelModel
   capture?: Capture
-  /** The bundle's file name as given on the command line. */
+  /** The bundle's file name, shown in the report. */
   bundleName: string
   /** --level correction from the report command line. */
   levelOverride?: LevelName
+  /** Position on the command line, from 1; defaults to the position in `inputs`. */
+  position?: number
 }
 
 export interface CombineOptions {
@@ -50,7 +52,7 @@ export function combineLevels(inputs: CombineInput[], options: CombineOptions = 
   if (inputs.length === 0) throw new NestreportError('usage', 'no bundles given: pass the bundle of each level (L0, L1, L2)')
   const placed = assignLevels(inputs)
   const levels: CombinedLevel[] = placed
-    .map((p) => toCombinedLevel(p.input, p.level!, p.assignedBy!))
+    .map((p, i) => toCombinedLevel(p.input, p.input.position ?? i + 1, p.level!, p.assignedBy!))
     .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level))
   const models = levels.map((l) => l.model)
   const present = new Set(levels.map((l) => l.level))
@@ -119,7 +121,7 @@ function describeAssignment(by: AssignedBy): string {
   }
 }
 
-function toCombinedLevel(input: CombineInput, level: LevelName, assignedBy: AssignedBy): CombinedLevel {
+function toCombinedLevel(input: CombineInput, position: number, level: LevelName, assignedBy: AssignedBy): CombinedLevel {
   const m = input.model
   const detected = m.level.detected ? `detected ${m.level.detected}${m.level.reasons.length > 0 ? ` (${m.level.reasons.join('; ')})` : ''}` : 'not detected'
   const why =
@@ -131,6 +133,7 @@ function toCombinedLevel(input: CombineInput, level: LevelName, assignedBy: Assi
   return {
     level,
     bundle: input.bundleName,
+    position,
     assignedBy,
     why,
     archiveDir: level,

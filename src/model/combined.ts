@@ -73,8 +73,10 @@ export type AssignedBy = z.infer<typeof AssignedBy>
 
 export const CombinedLevel = z.object({
   level: LevelName,
-  /** The bundle's file name as given on the command line. */
+  /** The bundle's file name (without its directory). */
   bundle: z.string(),
+  /** Its position among the bundles given, from 1 (what --level #N=... refers to). */
+  position: z.number().int(),
   assignedBy: AssignedBy,
   /** One sentence: why this bundle is this level. */
   why: z.string(),

@@ -97,6 +97,7 @@ export function combinedView(model: CombinedModel) {
     levels: model.levels.map((l) => ({
       level: l.level,
       bundle: l.bundle,
+      position: l.position,
       assignedBy: ASSIGNED_WORDS[l.assignedBy],
       why: l.why,
       archiveDir: l.archiveDir,
