@@ -4,7 +4,7 @@
  * lay it out and escape it.
  */
 import type {LevelModel} from '../model/level.js'
-import {onOff, yesNo} from './engine.js'
+import {onOff, plural, yesNo} from './engine.js'
 import {hypervisorName, levelVerdict, roleWords, vmEvidence} from './verdict.js'
 
 /** One labelled fact; `source` says where it came from ('' when derived or unknown). */
@@ -306,7 +306,7 @@ function glanceSection(model: LevelModel) {
   const switches = Object.entries(kvm.nesting)
     .filter(([name, value]) => value !== null && (name === 'nested' || name === 'nested_pvm' || name in PARAMETER_NOTES))
     .map(([name, value]) => `${name}=${onOff(value)}`)
-  const qemuVersions = qemu.binaries.map((b) => b.version ?? b.path)
+  const qemuVersions = [...new Set(qemu.binaries.map((b) => b.version ?? `${b.path} (version unknown)`))]
   const oopses = kernelLog.oopses.length
   return [
     row('Kernel', `${known(kernel.release.value)}${os}`),
@@ -317,7 +317,7 @@ function glanceSection(model: LevelModel) {
     row('QEMU', qemuVersions.length > 0 ? qemuVersions.join('; ') : 'not found'),
     row('QEMU processes', qemu.processes.length > 0 ? qemu.processes.map((p) => `${p.name ?? `pid ${p.pid}`} on ${p.accel.toUpperCase()}`).join(', ') : 'none running'),
     row('libvirt', libvirt.libvirtdVersion.value ?? 'not found'),
-    row('Kernel log', `${oopses} oops/warning report${oopses === 1 ? '' : 's'}, ${kernelLog.kvmMessages.length} KVM messages${kernelLog.panicked ? ', PANICKED' : ''}`),
+    row('Kernel log', `${plural(oopses, 'oops/warning report', 'oops/warning reports')}, ${plural(kernelLog.kvmMessages.length, 'KVM message', 'KVM messages')}${kernelLog.panicked ? ', PANICKED' : ''}`),
   ]
 }
 

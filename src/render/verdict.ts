@@ -9,7 +9,7 @@ import type {HypervisorId, LevelModel} from '../model/level.js'
 const HYPERVISOR_NAMES: Record<HypervisorId, string> = {
   none: 'bare metal',
   kvm: 'KVM',
-  tcg: 'QEMU TCG (emulated, no acceleration)',
+  tcg: 'QEMU TCG',
   pvm: 'KVM PVM',
   hyperv: 'Hyper-V',
   vmware: 'VMware',
