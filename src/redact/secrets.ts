@@ -1,0 +1,303 @@
+/**
+ * Always-on secret scrubbing. QEMU command lines (NUL-separated /proc/PID/cmdline, libvirt log
+ * lines, JSON `-object '{...}'`), libvirt XML, kernel command lines and free text carry passwords,
+ * keys and credentials in well-known places (virtualization-facts.md §6). Each value is replaced by
+ * SECRET_MARKER, keeping the key and the structure around it so the reader still sees that, say,
+ * the SPICE server had a password; what was removed and where is recorded, never the value.
+ *
+ * Over-redaction is the safe direction here: when a value's end is ambiguous (a QEMU option string
+ * that starts with the secret, an unterminated quote) the scanner takes the longer reading.
+ */
+
+/** Free of `,` `:` `=` quotes and blanks, so it is one value in every syntax it lands in. */
+export const SECRET_MARKER = '[redacted-secret]'
+
+export interface SecretFinding {
+  /** File path, "command:<id>" or "model:<field>". */
+  where: string
+  /** What kind of secret, never its value: "QEMU -object secret data=". */
+  what: string
+}
+
+interface Span {
+  start: number
+  end: number
+  what: string
+}
+
+/** Keys whose value is a secret, by their last component (`rd.iscsi.password`, `AWS_SECRET_ACCESS_KEY`). */
+const SENSITIVE_KEY =
+  /(?:^|[._-])(?:password|passwd|passphrase|pass|pwd|secret|token|cookie|credentials?|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|auth[_-]?key|client[_-]?secret|auth[_-]?token|access[_-]?token)$/i
+
+/** QEMU keys that name a `-object secret` by id rather than hold a value: password-secret=sec0. */
+const SECRET_ID_REFERENCE = /(?:password|key|cookie|passphrase|secret)-secret$/i
+
+/** Values that say whether a password is set, not what it is (`-vnc ...,password=on`). */
+const NOT_A_VALUE = /^(?:on|off|yes|no|true|false|none|required|optional)$/i
+
+export function isSensitiveKey(key: string): boolean {
+  if (key === 'PWD') return false // the shell's working directory in libvirt log environments
+  return SENSITIVE_KEY.test(key) && !SECRET_ID_REFERENCE.test(key)
+}
+
+type ValueStyle = 'qemu' | 'colon' | 'url' | 'word'
+
+const isBlank = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\0'
+
+/** Whether position `at` sits inside a single-quoted shell word on its line (libvirt log quoting). */
+function insideSingleQuotes(text: string, at: number): boolean {
+  let i = at - 1
+  let quotes = 0
+  while (i >= 0 && text[i] !== '\n' && text[i] !== '\0') {
+    if (text[i] === "'") quotes++
+    i--
+  }
+  return quotes % 2 === 1
+}
+
+/**
+ * End of a value starting at `start`. QEMU option values end at a single `,` (`,,` is an escaped
+ * comma), rbd values at `:`, URL query values at `&`/`#`, kernel-style words at a blank. In a
+ * NUL-separated argv (/proc/PID/cmdline) blanks and quotes belong to the argument, so only the
+ * style's separator ends a QEMU value (an Ignition JSON in -fw_cfg string= has both); in log lines
+ * a single-quoted word ends at its closing quote. A word value that opens with a quote runs to the
+ * matching quote (kernel `password="a b"`, XML `passwd='x'`).
+ */
+export function scanValue(text: string, start: number, style: ValueStyle, nulSeparated: boolean): {start: number; end: number} {
+  const open = text[start]
+  if (style !== 'qemu' && (open === '"' || open === "'")) {
+    const close = text.indexOf(open, start + 1)
+    const end = close < 0 ? lineEnd(text, start) : close
+    return {start: start + 1, end}
+  }
+  const quoted = !nulSeparated && insideSingleQuotes(text, start)
+  const blankEnds = style === 'word' ? !quoted : !nulSeparated && !quoted
+  let i = start
+  while (i < text.length) {
+    const c = text[i]
+    if (c === '\0' || c === '\n' || c === '\r') break
+    if (blankEnds && isBlank(c)) break
+    if (c === "'" && !nulSeparated) break
+    if (c === '"' && style !== 'qemu') break
+    if (style === 'qemu' && c === ',') {
+      if (text[i + 1] === ',') {
+        i += 2
+        continue
+      }
+      break
+    }
+    if (style === 'colon' && (c === ':' || c === ',')) {
+      if (c === ':' && text[i - 1] === '\\') {
+        i++
+        continue
+      }
+      break
+    }
+    if (style === 'url' && (c === '&' || c === '#' || c === ',' || c === ';')) break
+    i++
+  }
+  return {start, end: i}
+}
+
+function lineEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) if (text[i] === '\n' || text[i] === '\0') return i
+  return text.length
+}
+
+/** Start of the blank-separated word containing `at` (quote-aware enough for log lines). */
+function wordStart(text: string, at: number): number {
+  const quoted = insideSingleQuotes(text, at)
+  let i = at
+  while (i > 0) {
+    const c = text[i - 1]
+    if (c === '\0' || c === '\n') break
+    if (quoted ? c === "'" : isBlank(c) || c === "'" || c === '"') break
+    i--
+  }
+  return i
+}
+
+/** The QEMU option (`-spice`, `-drive`) whose argument contains `at`, if the word before it is one. */
+function qemuOptionBefore(text: string, at: number): string | undefined {
+  const start = wordStart(text, at)
+  const before = text.slice(Math.max(0, start - 64), start)
+  const m = /(?:^|[\s\0])(-{1,2}[a-z][\w-]*)[ \t\0]+'?$/.exec(before)
+  return m ? m[1] : undefined
+}
+
+const KEY_VALUE = /(^|[\s\0,;:?&'"{(])([A-Za-z][\w.-]*)=/g
+
+function keyValueSpans(text: string, nul: boolean): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(KEY_VALUE)) {
+    const key = m[2]
+    if (!isSensitiveKey(key)) continue
+    const delimiter = m[1]
+    const valueStart = m.index + m[0].length
+    let style: ValueStyle = delimiter === ',' ? 'qemu' : delimiter === ':' ? 'colon' : delimiter === '?' || delimiter === '&' ? 'url' : 'word'
+    if (style === 'word' && /^[^\s\0,]*,[A-Za-z][\w.-]*=/.test(text.slice(valueStart, valueStart + 4096))) style = 'qemu'
+    const value = scanValue(text, valueStart, style, nul)
+    if (!isValue(text, value)) continue
+    const option = qemuOptionBefore(text, m.index + delimiter.length)
+    spans.push({...value, what: option ? `QEMU ${option} ${key}=` : `${key}=`})
+  }
+  return spans
+}
+
+function isValue(text: string, span: {start: number; end: number}): boolean {
+  const value = text.slice(span.start, span.end)
+  return value.length > 0 && value !== SECRET_MARKER && !NOT_A_VALUE.test(value)
+}
+
+/** `-object secret,id=sec0,data=...` (plain or AES ciphertext: both go). */
+function secretObjectSpans(text: string, nul: boolean): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(/(^|[\s\0'"=])secret,/g)) {
+    let i = m.index + m[0].length
+    // Walk the option list key=value,key=value,... of this one argument.
+    while (i < text.length) {
+      const eq = /^([A-Za-z][\w.-]*)=/.exec(text.slice(i, i + 64))
+      if (!eq) break
+      const value = scanValue(text, i + eq[0].length, 'qemu', nul)
+      if (eq[1] === 'data' && isValue(text, value)) spans.push({...value, what: 'QEMU -object secret data='})
+      if (text[value.end] !== ',') break
+      i = value.end + 1
+    }
+  }
+  return spans
+}
+
+const JSON_STRING = String.raw`"((?:[^"\\]|\\.)*)"`
+
+/** libvirt's JSON form: -object '{"qom-type":"secret","id":"...","data":"..."}'. */
+function jsonSecretObjectSpans(text: string): Span[] {
+  const spans: Span[] = []
+  for (const obj of text.matchAll(/\{[^{}]*\}/g)) {
+    if (!/"qom-type"\s*:\s*"secret"/.test(obj[0])) continue
+    for (const d of obj[0].matchAll(new RegExp(String.raw`"data"\s*:\s*${JSON_STRING}`, 'g'))) {
+      const start = obj.index + d.index + d[0].length - d[1].length - 1
+      const span = {start, end: start + d[1].length}
+      if (isValue(text, span)) spans.push({...span, what: 'QEMU -object secret "data" (JSON)'})
+    }
+  }
+  return spans
+}
+
+function jsonKeySpans(text: string): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(new RegExp(String.raw`"([A-Za-z][\w.-]*)"\s*:\s*${JSON_STRING}`, 'g'))) {
+    if (!isSensitiveKey(m[1])) continue
+    const start = m.index + m[0].length - m[2].length - 1
+    const span = {start, end: start + m[2].length}
+    if (isValue(text, span)) spans.push({...span, what: `JSON "${m[1]}"`})
+  }
+  return spans
+}
+
+/** `scheme://user:password@host`, `iscsi://user%password@host`, dracut `iscsi:user:password@`. */
+function uriCredentialSpans(text: string): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(/\b([a-z][a-z0-9+.-]*):\/\/([^\s\0/?#@:'"<>%]+)([:%])([^\s\0/?#'"<>]*)@/gi)) {
+    const start = m.index + m[0].length - 1 - m[4].length
+    const span = {start, end: start + m[4].length}
+    if (isValue(text, span)) spans.push({...span, what: `password in ${m[1].toLowerCase()}:// URI`})
+  }
+  for (const m of text.matchAll(/\biscsi:([^\s\0/@:'"]+):([^\s\0/@'"]+)@/g)) {
+    const start = m.index + m[0].length - 1 - m[2].length
+    const span = {start, end: start + m[2].length}
+    if (isValue(text, span)) spans.push({...span, what: 'password in iscsi: netroot'})
+  }
+  return spans
+}
+
+/** rbd:pool/image:id=admin:key=AQB...:auth_supported=cephx */
+function rbdKeySpans(text: string, nul: boolean): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(/rbd:[^\s\0'"]*?:key=/g)) {
+    const value = scanValue(text, m.index + m[0].length, 'colon', nul)
+    if (isValue(text, value)) spans.push({...value, what: 'rbd key='})
+  }
+  return spans
+}
+
+/** -fw_cfg name=opt/com.coreos/config,string=<Ignition JSON with password hashes and keys> */
+function fwCfgStringSpans(text: string, nul: boolean): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(/,string=/g)) {
+    const arg = text.slice(wordStart(text, m.index), m.index)
+    if (!/(?:^|name=)opt\//.test(arg)) continue
+    const value = scanValue(text, m.index + m[0].length, 'qemu', nul)
+    if (isValue(text, value)) spans.push({...value, what: 'QEMU -fw_cfg string='})
+  }
+  return spans
+}
+
+/** -smbios type=11,value=io.systemd.credential:NAME=VALUE and systemd.set_credential=NAME:VALUE */
+function credentialSpans(text: string, nul: boolean): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(/io\.systemd\.credential(?:\.binary)?:([^=,\s\0'"]+)=/g)) {
+    const value = scanValue(text, m.index + m[0].length, 'qemu', nul)
+    if (isValue(text, value)) spans.push({...value, what: `QEMU -smbios type=11 systemd credential ${m[1]}`})
+  }
+  for (const m of text.matchAll(/\bsystemd\.set_credential(?:_binary)?=([^:\s\0'"]+):/g)) {
+    const value = scanValue(text, m.index + m[0].length, 'word', nul)
+    if (isValue(text, value)) spans.push({...value, what: `kernel systemd.set_credential ${m[1]}`})
+  }
+  return spans
+}
+
+/** <passwd>..</passwd>, <secret>..</secret> element text (attribute forms go through keyValueSpans). */
+function xmlElementSpans(text: string): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(/<(password|passwd|passphrase|secret|token)(\s[^>]*)?>([^<]+)<\/\1>/gi)) {
+    const start = m.index + m[0].length - m[3].length - m[1].length - 3
+    const span = {start, end: start + m[3].length}
+    if (isValue(text, span)) spans.push({...span, what: `XML <${m[1]}> element`})
+  }
+  return spans
+}
+
+function otherSpans(text: string): Span[] {
+  const spans: Span[] = []
+  for (const m of text.matchAll(/-----BEGIN ([A-Z ]*PRIVATE KEY)-----([\s\S]*?)-----END \1-----/g)) {
+    const start = m.index + m[0].indexOf('-----', 5) + 5
+    spans.push({start, end: start + m[2].length, what: m[1]})
+  }
+  for (const m of text.matchAll(/\bAuthorization:\s*(?:Bearer|Basic|Token|Negotiate)\s+([^\s\0'"]+)/gi)) {
+    const start = m.index + m[0].length - m[1].length
+    const span = {start, end: start + m[1].length}
+    if (isValue(text, span)) spans.push({...span, what: 'HTTP Authorization header'})
+  }
+  return spans
+}
+
+const RULES = [keyValueSpans, secretObjectSpans, jsonSecretObjectSpans, jsonKeySpans, uriCredentialSpans, rbdKeySpans, fwCfgStringSpans, credentialSpans, xmlElementSpans, otherSpans]
+
+/** Cheap pre-check: text without any of these cannot hold a secret the rules find. */
+const MAYBE_SECRET = /=|:\/\/|"\s*:|iscsi:|PRIVATE KEY|Authorization|<(?:password|passwd|passphrase|secret|token)/i
+
+/**
+ * Replace every secret value in `text` with SECRET_MARKER. Idempotent: a second pass finds only
+ * markers and changes nothing.
+ */
+export function scrubSecrets(text: string, where: string): {text: string; findings: SecretFinding[]} {
+  if (!MAYBE_SECRET.test(text)) return {text, findings: []}
+  const nul = text.includes('\0')
+  const spans = RULES.flatMap((rule) => rule(text, nul)).sort((a, b) => a.start - b.start || b.end - a.end)
+  if (spans.length === 0) return {text, findings: []}
+  const findings: SecretFinding[] = []
+  const seen = new Set<string>()
+  let out = ''
+  let pos = 0
+  for (const span of spans) {
+    if (!seen.has(span.what)) {
+      seen.add(span.what)
+      findings.push({where, what: span.what})
+    }
+    if (span.end <= pos) continue // inside a span already replaced
+    out += text.slice(pos, Math.max(pos, span.start)) + (span.start >= pos ? SECRET_MARKER : '')
+    pos = span.end
+  }
+  out += text.slice(pos)
+  return {text: out, findings}
+}
