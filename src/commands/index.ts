@@ -1,11 +1,13 @@
 // oclif "explicit" command discovery: oclif imports only this map, so no manifest is needed and the
 // CLI can be bundled into one file. Commands keep heavy imports inside run().
 import Check from './check.js'
+import Oops from './oops.js'
 import Report from './report.js'
 import Schema from './schema.js'
 
 export const COMMANDS = {
   check: Check,
+  oops: Oops,
   report: Report,
   schema: Schema,
 }

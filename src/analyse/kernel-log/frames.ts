@@ -243,14 +243,14 @@ function normaliseWords(s: string): string {
     .trim()
 }
 
-/** 16 hex digits over the title stem and the first five non-generic reliable frames. */
+/** 16 hex digits over the title stem and the first four non-generic reliable frames (callers further out vary with the path that reached the bug). */
 export function stackHash(kind: OopsKind, stem: string, guilty: string | null, frames: Frame[]): string {
   const names: string[] = []
   for (const f of frames) {
     if (f.unreliable || isGeneric(f.func)) continue
     const n = canonicalFunc(f.func)
     if (names[names.length - 1] !== n) names.push(n)
-    if (names.length >= 5) break
+    if (names.length >= 4) break
   }
   if (names.length === 0 && guilty) names.push(canonicalFunc(bare(guilty)))
   const h = createHash('sha256')
