@@ -13,6 +13,7 @@
 import type {Capture} from '../capture/types.js'
 import {NestreportError} from '../lib/errors.js'
 import {
+  ASSIGNED_BY_WORDS,
   type AssignedBy,
   COMBINED_SCHEMA,
   COMBINED_SCHEMA_VERSION,
@@ -90,7 +91,7 @@ function assignLevels(inputs: CombineInput[]): Placed[] {
   for (const name of LEVEL_ORDER) {
     const claim = placed.filter((p) => p.level === name)
     if (claim.length > 1) {
-      const who = claim.map((p) => `${p.input.bundleName} (${describeAssignment(p.assignedBy!)})`).join(', ')
+      const who = claim.map((p) => `${p.input.bundleName} (${ASSIGNED_BY_WORDS[p.assignedBy!]})`).join(', ')
       throw new NestreportError('usage', `${claim.length} bundles are ${name}: ${who}; say which level each is with --level FILE=L0|L1|L2`)
     }
   }
@@ -108,19 +109,6 @@ function assignLevels(inputs: CombineInput[]): Placed[] {
   return placed
 }
 
-function describeAssignment(by: AssignedBy): string {
-  switch (by) {
-    case 'command-line':
-      return '--level on the command line'
-    case 'bundle-override':
-      return '--level at capture time'
-    case 'detected':
-      return 'detected'
-    case 'only-level-left':
-      return 'the only level left'
-  }
-}
-
 function toCombinedLevel(input: CombineInput, position: number, level: LevelName, assignedBy: AssignedBy): CombinedLevel {
   const m = input.model
   const detected = m.level.detected ? `detected ${m.level.detected}${m.level.reasons.length > 0 ? ` (${m.level.reasons.join('; ')})` : ''}` : 'not detected'
@@ -129,7 +117,7 @@ function toCombinedLevel(input: CombineInput, position: number, level: LevelName
       ? `${detected}`
       : assignedBy === 'only-level-left'
         ? `${detected}; ${level} is the only level no other bundle claims`
-        : `${describeAssignment(assignedBy)} says ${level}; ${detected}`
+        : `${ASSIGNED_BY_WORDS[assignedBy]} says ${level}; ${detected}`
   return {
     level,
     bundle: input.bundleName,

@@ -72,7 +72,8 @@ export function buildComparison(levels: CombinedLevel[]): ComparisonRow[] {
     }),
   ]
   const params = new Set<string>()
-  for (const m of models) for (const [k, v] of Object.entries(m.kvm.nesting)) if (v !== null) params.add(k)
+  // Dotted keys ("kvm_pvm.force") belong to a vendor module: its own row below lists them.
+  for (const m of models) for (const [k, v] of Object.entries(m.kvm.nesting)) if (v !== null && !k.includes('.')) params.add(k)
   const ordered = [...PARAM_ORDER.filter((p) => params.has(p)), ...[...params].filter((p) => !PARAM_ORDER.includes(p)).sort()]
   for (const p of ordered) rows.push(row(levels, `param-${p}`, `kvm: ${p}`, (m) => paramValue(m, p)))
   const extraModules = new Set<string>()

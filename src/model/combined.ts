@@ -71,6 +71,14 @@ export type ComparisonRow = z.infer<typeof ComparisonRow>
 export const AssignedBy = z.enum(['command-line', 'bundle-override', 'detected', 'only-level-left'])
 export type AssignedBy = z.infer<typeof AssignedBy>
 
+/** How each way of assigning a level is worded in messages and reports. */
+export const ASSIGNED_BY_WORDS: Record<AssignedBy, string> = {
+  'command-line': '--level on the report command line',
+  'bundle-override': '--level at capture time',
+  detected: 'detected',
+  'only-level-left': 'the only level left',
+}
+
 export const CombinedLevel = z.object({
   level: LevelName,
   /** The bundle's file name (without its directory). */

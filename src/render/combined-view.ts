@@ -4,17 +4,11 @@
  * `model` carries the whole CombinedModel for user templates that want more.
  */
 import {archivePathOf} from '../analyse/checklist.js'
-import type {ChecklistCell, CombinedModel, Finding, Severity} from '../model/combined.js'
+import {ASSIGNED_BY_WORDS, type ChecklistCell, type CombinedModel, type Finding, type Severity} from '../model/combined.js'
 import type {LevelName} from '../model/level.js'
 import {plural} from './engine.js'
 
 const SEVERITY_WORD: Record<Severity, string> = {fail: 'FAIL', warn: 'WARN', info: 'INFO', pass: 'PASS'}
-const ASSIGNED_WORDS = {
-  'command-line': '--level on the report command line',
-  'bundle-override': '--level at capture time',
-  detected: 'detected',
-  'only-level-left': 'only level left',
-} as const
 
 export interface CellView {
   level: LevelName
@@ -98,7 +92,7 @@ export function combinedView(model: CombinedModel) {
       level: l.level,
       bundle: l.bundle,
       position: l.position,
-      assignedBy: ASSIGNED_WORDS[l.assignedBy],
+      assignedBy: ASSIGNED_BY_WORDS[l.assignedBy],
       why: l.why,
       archiveDir: l.archiveDir,
       host: l.model.kernel.hostname.value ?? 'unknown',

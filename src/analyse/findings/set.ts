@@ -59,8 +59,10 @@ export function vendorMismatch(setup: Setup): Finding[] {
     const a = cpuVendor(upper)
     const b = cpuVendor(lower)
     if (!a || !b || a === b) continue
+    // Under TCG any vendor can be emulated; L*_ON_TCG already says what matters.
+    const emulated = lower.virt.hypervisor === 'tcg'
     out.push(
-      finding('CPU_VENDOR_MISMATCH', 'warn', `${lowerName}'s CPU vendor is ${lower.cpu.vendor.value}, ${upperName}'s is ${upper.cpu.vendor.value}`, [upperName, lowerName],
+      finding('CPU_VENDOR_MISMATCH', emulated ? 'info' : 'warn', `${lowerName}'s CPU vendor is ${lower.cpu.vendor.value}, ${upperName}'s is ${upper.cpu.vendor.value}${emulated ? ' (emulated by TCG)' : ''}`, [upperName, lowerName],
         [evidence(upperName, upper.cpu.vendor.source, upper.cpu.vendor.value ?? ''), evidence(lowerName, lower.cpu.vendor.source, lower.cpu.vendor.value ?? '')],
         `A guest cannot use hardware virtualization of another vendor: ${lowerName} is emulated (TCG) or the bundles come from different machines. Check the assignment of bundles to levels.`),
     )
