@@ -156,7 +156,32 @@ done
 command_out systemd-detect-virt-vm virt systemd-detect-virt --vm
 command_out systemd-detect-virt-container virt systemd-detect-virt --container
 command_out virt-what virt virt-what
-# --- libvirt (qemu binaries and processes: none installed or running on the machines this was written for)
+# --- qemu: `--version` of each installed emulator, one command per real file (kvm -> qemu-system-x86_64
+# keeps the name it was found under first), ids as the capture walker names them
+seen_real=" "
+found=0
+for bin in /usr/bin/qemu-system-* /usr/bin/kvm /usr/bin/qemu-kvm /usr/libexec/qemu-kvm /usr/local/bin/qemu-system-*; do
+  [ -x "$bin" ] && [ -f "$bin" ] || continue
+  real=$(realpath "$bin")
+  case $seen_real in *" $real "*) continue ;; esac
+  seen_real="$seen_real$real "
+  found=1
+  command_out "qemu-version-$(basename "$bin")" qemu "$bin" --version
+done
+[ $found = 1 ] || entry command qemu-version qemu missing "" "not installed"
+# Running QEMU processes: cmdline, comm, exe link, fd links, thread names.
+for d in /proc/[0-9]*; do
+  exe=$(readlink "$d/exe" 2>/dev/null) || continue
+  case $(basename "$exe") in qemu-system-* | qemu-kvm | kvm) ;; *) continue ;; esac
+  pid=${d#/proc/}
+  for f in cmdline comm status; do file "$d/$f" qemu; done
+  mkdir -p "$tmp/root$d/fd"
+  printf 'exe -> %s\n' "$exe" >"$tmp/root$d@links" && entry links "$d" qemu ok "root$d@links"
+  for fd in $(ls "$d/fd" | sort -n); do printf '%s -> %s\n' "$fd" "$(readlink "$d/fd/$fd")"; done >"$tmp/root$d/fd@links"
+  entry links "$d/fd" qemu ok "root$d/fd@links"
+  for t in "$d"/task/*; do file "$t/comm" qemu; done
+done
+# --- libvirt
 command_out libvirtd-version libvirt libvirtd --version
 command_out virsh-version libvirt virsh --version
 glob '/var/log/libvirt/qemu/*.log' libvirt

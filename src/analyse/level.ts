@@ -198,7 +198,7 @@ function collectVotes(inp: HypervisorInputs): Vote[] {
   }
 
   const sdv = inp.virt.systemdDetectVirt.vm
-  if (sdv) vote(SYSTEMD_VM[sdv] ?? 'other', sdv === 'none' ? 5 : 7, `systemd-detect-virt --vm: ${sdv}`, 'command:systemd-detect-virt-vm')
+  if (sdv) vote(Object.hasOwn(SYSTEMD_VM, sdv) ? SYSTEMD_VM[sdv] : 'other', sdv === 'none' ? 5 : 7, `systemd-detect-virt --vm: ${sdv}`, 'command:systemd-detect-virt-vm')
 
   if (inp.virt.virtWhat) {
     const facts = inp.virt.virtWhat
@@ -278,6 +278,9 @@ export function detectHypervisor(inp: HypervisorInputs): HypervisorVerdict {
     }
   }
 
+  if (hypervisor === 'tcg' && reasons.length === 0) {
+    reasons.push(sawKvm || sawDetectedLine ? 'TCG signature despite KVM evidence: check the evidence list' : 'no KVM CPUID signature, no kvm-clock and no "Hypervisor detected" line: not KVM-accelerated')
+  }
   const detail = hypervisorDetail(hypervisor, inp, kvmBehindHyperv)
   if (detail.evidence) evidence.push(detail.evidence)
   const top = votes.filter((v) => v.indicates === hypervisor && v.weight > 0).map((v) => v.evidence.fact)

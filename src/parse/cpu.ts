@@ -86,12 +86,8 @@ function archOf(view: CaptureView, lscpu: Map<string, string> | null): CpuFacts[
 }
 
 function vulnerabilities(view: CaptureView): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const name of view.list(VULN_DIR)) {
-    const v = view.value(`${VULN_DIR}/${name}`)
-    if (v !== null) out[name] = v
-  }
-  return out
+  const entries = view.list(VULN_DIR).map((name) => [name, view.value(`${VULN_DIR}/${name}`)] as const)
+  return Object.fromEntries(entries.filter((e): e is readonly [string, string] => e[1] !== null))
 }
 
 /** Raw CPUID from the cpuid driver record, else from the `cpuid -1 -r` dump; null when neither. */

@@ -86,11 +86,14 @@ function kvmModules(view: CaptureView): KvmModule[] {
   for (const n of listed ?? []) if (n.startsWith('kvm')) names.add(n)
   return [...names].sort().map((name) => {
     const dir = `${MODULE_DIR}/${name}`
-    const parameters: Record<string, string> = {}
-    for (const p of view.list(`${dir}/parameters`)) {
-      const v = view.text(`${dir}/parameters/${p}`)
-      if (v !== null) parameters[p] = v.replace(/\n+$/, '')
-    }
+    // fromEntries makes every name an own property, even one spelled like an Object.prototype member.
+    const parameters: Record<string, string> = Object.fromEntries(
+      view
+        .list(`${dir}/parameters`)
+        .map((p) => [p, view.text(`${dir}/parameters/${p}`)] as const)
+        .filter((e): e is readonly [string, string] => e[1] !== null)
+        .map(([p, v]) => [p, v.replace(/\n+$/, '')]),
+    )
     const initstate = view.value(`${dir}/initstate`)
     let loadedAs: KvmModule['loadedAs'] = 'unknown'
     if (initstate === 'live' || listed?.has(name)) loadedAs = 'module'

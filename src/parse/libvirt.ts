@@ -122,7 +122,7 @@ export interface LibvirtLog {
 const START = /^(\S+ \S+): starting up (.*)$/
 /** QEMU-side failures that only the libvirt log keeps (kernel-log-formats.md #35, virtualization-facts.md §7). */
 const LOG_ERROR =
-  /KVM: entry failed|KVM internal error|failed to set MSR|failed to get MSR|Assertion .* failed|shutting down, reason=(failed|crashed)|terminating on signal|host doesn't support requested feature|\berror\b|Could not access KVM kernel module|failed to initialize kvm|kvm_init_vcpu failed|Failed to (create|initialize|start)|Unable to |cannot /i
+  /KVM: entry failed|KVM internal error|failed to set MSR|failed to get MSR|Assertion .* failed|shutting down, reason=(failed|crashed)|host doesn't support requested feature|\berror\b|Could not access KVM kernel module|failed to initialize kvm|kvm_init_vcpu failed|Failed to (create|initialize|start)|Unable to |cannot /i
 const NOT_ERROR = /^(LC_ALL|PATH|HOME|XDG_\w+|USER|LOGNAME|SHELL|QEMU_AUDIO_DRV|TMPDIR)=|^-/
 
 export function parseLibvirtLog(text: string): LibvirtLog {

@@ -13,10 +13,15 @@ type Facts = Pick<LevelModel, 'cpu' | 'kernel' | 'kvm' | 'virt' | 'kernelLog' | 
  * command is a gap (the tool is not installed); a fallback skipped because the first choice
  * worked is neither.
  */
-function isGap(e: {kind: string; status: string; reason?: string}): boolean {
+/** Commands whose exit status 1 is an answer ("none": nothing detected), not a failure. */
+const EXIT_ONE_IS_ANSWER = new Set(['systemd-detect-virt-vm', 'systemd-detect-virt-container'])
+
+function isGap(e: {kind: string; id: string; status: string; exitCode?: number | null; reason?: string}): boolean {
   switch (e.status) {
     case 'ok':
       return false
+    case 'failed':
+      return !(e.kind === 'command' && e.exitCode === 1 && EXIT_ONE_IS_ANSWER.has(e.id))
     case 'missing':
       return e.kind === 'command'
     case 'skipped':
@@ -30,12 +35,16 @@ export function notCollectedEntries(view: CaptureView): NotCollected[] {
   const out: NotCollected[] = []
   const seen = new Set<string>()
   for (const e of view.manifest.entries) {
-    if (!isGap(e)) continue
-    const what = e.kind === 'command' ? (e.argv ? e.argv.join(' ') : e.id) : e.id
+    if (!e || typeof e !== 'object' || typeof e.id !== 'string' || !isGap(e)) continue
+    const what = e.kind === 'command' ? (Array.isArray(e.argv) ? e.argv.join(' ') : e.id) : e.id
     const key = `${e.group}\0${what}`
     if (seen.has(key)) continue
     seen.add(key)
-    out.push({what, group: e.group, why: view.whyMissing(e.kind, e.id)})
+    let why = view.whyMissing(e.kind, e.id)
+    // The command's own first line of complaint says more than its exit status.
+    const said = e.kind === 'command' && e.status === 'failed' ? view.command(e.id)?.stderr.trim().split('\n')[0]?.trim() : undefined
+    if (said && !why.includes(said)) why = `${why}: ${said.slice(0, 200)}`
+    out.push({what, group: String(e.group), why})
   }
   return out
 }

@@ -48,10 +48,17 @@ export function splitOptionValue(value: string, impliedKey: string): Record<stri
   return out
 }
 
-/** The binary's own default accelerator: qemu-kvm and Debian's kvm wrapper default to KVM. */
-export function defaultAccel(exe: string | null): string {
-  const base = (exe ?? '').replace(/ \(deleted\)$/, '').split('/').pop() ?? ''
-  return base === 'kvm' || base === 'qemu-kvm' ? 'kvm' : 'tcg'
+/**
+ * The binary's own default accelerator. QEMU decides by the name it was started as, so Debian's
+ * kvm symlink (exe link resolves to qemu-system-x86_64, argv[0] stays kvm) defaults to KVM, and
+ * so does RHEL's qemu-kvm; every qemu-system-* defaults to TCG.
+ */
+export function defaultAccel(...names: Array<string | null | undefined>): string {
+  const kvmNamed = names.some((n) => {
+    const base = (n ?? '').replace(/ \(deleted\)$/, '').split('/').pop() ?? ''
+    return base === 'kvm' || base === 'qemu-kvm'
+  })
+  return kvmNamed ? 'kvm' : 'tcg'
 }
 
 export function parseQemuArgv(argv: string[], exe: string | null = argv[0] ?? null): QemuCommandLine {
@@ -110,7 +117,7 @@ export function parseQemuArgv(argv: string[], exe: string | null = argv[0] ?? nu
   else if (machineAccel) requestedAccel = machineAccel
   else if (enableKvm) requestedAccel = 'kvm'
   const accelDefaulted = requestedAccel === null
-  if (accelDefaulted) requestedAccel = defaultAccel(exe)
+  if (accelDefaulted) requestedAccel = defaultAccel(argv[0], exe)
   return {name, requestedAccel, accelDefaulted, cpuModel, machine, incomingMigration}
 }
 
@@ -172,7 +179,7 @@ export function qemuProcess(view: CaptureView, pid: number): QemuProcess {
   }
   accelEvidence.push({
     fact: cmd.accelDefaulted
-      ? `no accelerator option: ${exe ?? 'this binary'} defaults to ${cmd.requestedAccel}`
+      ? `no accelerator option: ${argv[0] ?? exe ?? 'this binary'} defaults to ${cmd.requestedAccel}`
       : `command line asks for ${cmd.requestedAccel}`,
     source: `${dir}/cmdline`,
     indicates: cmd.requestedAccel ?? 'unknown',

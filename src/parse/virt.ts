@@ -45,13 +45,14 @@ export function parseVirtRaw(view: CaptureView): VirtRaw {
 
 /** Files that identify hardware, not the instance; serials and UUIDs are left to the redactor. */
 function dmi(view: CaptureView): {dmi: Record<string, string>; dmiPresent: boolean | null} {
-  const out: Record<string, string> = {}
+  const fields: Array<[string, string]> = []
   for (const name of view.list(DMI_DIR)) {
     const text = view.text(`${DMI_DIR}/${name}`)
     if (text === null || name === 'uevent' || name === 'modalias') continue
     const v = text.replace(/\n+$/, '')
-    if (!v.includes('\n')) out[name] = v.trim()
+    if (!v.includes('\n')) fields.push([name, v.trim()])
   }
+  const out: Record<string, string> = Object.fromEntries(fields)
   if (view.list(DMI_DIR).length > 0) return {dmi: out, dmiPresent: true}
   const entries = view.manifest.entries.filter((e) => e.id.startsWith(DMI_DIR))
   return {dmi: out, dmiPresent: entries.length > 0 && entries.every((e) => e.status === 'missing') ? false : null}
