@@ -1,4 +1,5 @@
-import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {chmod, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -70,6 +71,20 @@ describe('captureFromSysroot: plain root filesystem', () => {
     }
     for (const data of capture.files.values()) expect(data.toString()).not.toContain('host secret')
     await expect(resolveInRoot(root, '/var/secret')).rejects.toMatchObject({code: 'ENOENT'})
+  })
+
+  it('lists QEMU binaries it cannot run, and reads no FIFO or device', async () => {
+    await put('usr/bin/qemu-system-x86_64', '#!/bin/sh\n')
+    await chmod(path.join(root, 'usr/bin/qemu-system-x86_64'), 0o755)
+    await mkdir(path.join(root, 'proc'), {recursive: true})
+    execFileSync('mkfifo', [path.join(root, 'proc/cpuinfo')])
+    const capture = await captureFromSysroot(root, {timeoutSeconds: 5})
+    expect(capture.manifest.entries.find((e) => e.id === 'qemu-version-qemu-system-x86_64')).toMatchObject({
+      status: 'skipped',
+      argv: ['/usr/bin/qemu-system-x86_64', '--version'],
+    })
+    expect(capture.manifest.entries.find((e) => e.id === '/proc/cpuinfo')).toMatchObject({status: 'skipped', reason: 'offline sysroot: only regular files are read'})
+    expect(capture.manifest.entries.find((e) => e.id === '/dev/cpu/0/cpuid')).toMatchObject({status: 'skipped'})
   })
 
   it('refuses a missing directory with inputMissing', async () => {
