@@ -24,6 +24,12 @@ export interface RedactMapFile {
   version: number
   note: string
   tables: Record<MapTable, Record<string, string>>
+  /**
+   * Host names met only as the first label of a name under a known domain (`config` of
+   * config.corp.example.com): mapped like the others, but not matched on their own elsewhere,
+   * since nothing says the bare word is a host name.
+   */
+  learnedHostnames?: string[]
 }
 
 const IPV4_POOL: string[] = ['192.0.2', '198.51.100', '203.0.113']
@@ -42,11 +48,14 @@ export function expandIpv6(address: string): string[] {
 
 export class IdentityMap {
   readonly tables: Record<MapTable, Map<string, string>>
+  /** See RedactMapFile.learnedHostnames. */
+  readonly learnedHostnames: Set<string>
   /** Every pseudonym handed out, to leave them alone on a second pass. */
   private readonly values = new Set<string>()
 
   constructor(file?: RedactMapFile) {
     this.tables = Object.fromEntries(MAP_TABLES.map((t) => [t, new Map(Object.entries(file?.tables?.[t] ?? {}))])) as Record<MapTable, Map<string, string>>
+    this.learnedHostnames = new Set(file?.learnedHostnames ?? [])
     for (const table of MAP_TABLES) for (const v of this.tables[table].values()) this.values.add(v.toLowerCase())
   }
 
@@ -81,13 +90,19 @@ export class IdentityMap {
     return this.get('hostnames', real, (n) => `host${n}`)
   }
 
+  /** A name seen as a host name in its own right: no longer only learned from a FQDN. */
+  confirmHostname(real: string): void {
+    this.learnedHostnames.delete(real.toLowerCase())
+  }
+
   domain(real: string): string {
     return this.get('domains', real, (n) => `domain${n}.example`)
   }
 
   /** A name under a known domain: host part and domain mapped separately, so they stay related. */
   fqdn(real: string, domain: string): string {
-    const host = real.slice(0, real.length - domain.length - 1)
+    const host = real.slice(0, real.length - domain.length - 1).toLowerCase()
+    if (!this.tables.hostnames.has(host)) this.learnedHostnames.add(host)
     return `${this.hostname(host)}.${this.domain(domain)}`
   }
 
@@ -143,6 +158,7 @@ export class IdentityMap {
       version: MAP_VERSION,
       note: 'Private: real names and addresses and their pseudonyms. Keep it; never send it with a bundle.',
       tables: Object.fromEntries(MAP_TABLES.map((t) => [t, Object.fromEntries([...this.tables[t]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))])) as RedactMapFile['tables'],
+      learnedHostnames: [...this.learnedHostnames].sort(),
     }
   }
 }
@@ -168,6 +184,9 @@ export async function loadIdentityMap(path: string): Promise<IdentityMap> {
   }
   if (typeof file.version !== 'number' || file.version > MAP_VERSION) {
     throw new NestreportError('schemaVersion', `${path}: redaction map version ${JSON.stringify(file.version)} is newer than this nestreport reads (${MAP_VERSION})`)
+  }
+  if (file.learnedHostnames !== undefined && (!Array.isArray(file.learnedHostnames) || file.learnedHostnames.some((h) => typeof h !== 'string'))) {
+    throw new NestreportError('malformed', `${path}: redaction map learnedHostnames is not a list of names`)
   }
   for (const table of MAP_TABLES) {
     const t = (file.tables as Record<string, unknown>)[table]

@@ -12,6 +12,8 @@ import {emptySeeds, replaceTokens, type Seeds, type Token, Tokenizer} from './to
 
 export interface IdentitySeeds {
   hostnames: Set<string>
+  /** Host names known only from FQDNs under a known domain: matched where they stand as host names. */
+  learnedHostnames: Set<string>
   domains: Set<string>
   usernames: Set<string>
   serials: Set<string>
@@ -19,7 +21,7 @@ export interface IdentitySeeds {
 }
 
 export function emptyIdentitySeeds(): IdentitySeeds {
-  return {hostnames: new Set(), domains: new Set(), usernames: new Set(), serials: new Set(), machineIds: new Set()}
+  return {hostnames: new Set(), learnedHostnames: new Set(), domains: new Set(), usernames: new Set(), serials: new Set(), machineIds: new Set()}
 }
 
 /** Not anybody's name: left alone. */
@@ -94,7 +96,7 @@ function scanUsernames(text: string, into: IdentitySeeds): void {
 
 /** The names already in the map (other levels of the same setup). */
 export function seedsFromMap(map: IdentityMap, into: IdentitySeeds = emptyIdentitySeeds()): IdentitySeeds {
-  for (const h of map.tables.hostnames.keys()) into.hostnames.add(h)
+  for (const h of map.tables.hostnames.keys()) (map.learnedHostnames.has(h) ? into.learnedHostnames : into.hostnames).add(h)
   for (const d of map.tables.domains.keys()) into.domains.add(d)
   for (const u of map.tables.usernames.keys()) into.usernames.add(u)
   for (const s of map.tables.serials.keys()) into.serials.add(s)
@@ -123,18 +125,26 @@ export class IdentityRedactor {
   private buildSeeds(input: IdentitySeeds): Seeds {
     const seeds = emptySeeds()
     seeds.pseudonyms = this.map.pseudonymSet()
+    // A redacted capture seeds pseudonyms (manifest.hostname "host1.domain1.example"): skip them.
     const fresh = (v: string) => !this.map.isPseudonym(v)
     for (const domain of input.domains) if (fresh(domain)) seeds.domains.add(domain)
     for (const host of input.hostnames) {
-      if (!fresh(host)) continue
       const dot = host.indexOf('.')
-      if (dot > 0) {
-        const domain = host.slice(dot + 1)
+      const label = dot > 0 ? host.slice(0, dot) : host
+      const domain = dot > 0 ? host.slice(dot + 1) : ''
+      if (domain && fresh(domain)) {
         if (domain.includes('.')) seeds.domains.add(domain)
-        else seeds.anywhere.set(host, 'hostname')
-        this.addName(host.slice(0, dot), 'hostname', seeds)
-      } else {
-        this.addName(host, 'hostname', seeds)
+        else if (fresh(label)) seeds.anywhere.set(host, 'hostname')
+      }
+      if (fresh(label)) {
+        this.map.confirmHostname(label)
+        this.addName(label, 'hostname', seeds)
+      }
+    }
+    for (const host of input.learnedHostnames) {
+      if (!input.hostnames.has(host) && fresh(host)) {
+        this.exactValues.set(host, 'hostname')
+        seeds.positionalHosts.add(host)
       }
     }
     for (const user of input.usernames) if (fresh(user)) this.addName(user, 'username', seeds)

@@ -117,9 +117,11 @@ export async function redactCapture(
   const redacted = redactCaptureWith(capture, identity)
   const modelFindings: SecretFinding[] = []
   const redactedModel = redactModelWith(model, identity, modelFindings)
-  // The model repeats what the files say; list a model finding only when no file had it.
+  // The model repeats what the files say; list a model finding only when no file had it. Findings
+  // of an earlier pass (collect removed secrets, then `redact` hid identity) are kept.
   const seen = new Set(redacted.findings.map((f) => f.what))
-  const findings = [...redacted.findings, ...dedupe(modelFindings).filter((f) => !seen.has(f.what))]
+  const earlier = redactedModel.redaction?.secretsRemoved ?? []
+  const findings = dedupe([...earlier, ...redacted.findings, ...dedupe(modelFindings).filter((f) => !seen.has(f.what))])
   redactedModel.redaction = {secretsRemoved: findings, identityRedacted: Boolean(identity)}
 
   if (identity && map && options.mapFile && !options.map) await saveIdentityMap(map, options.mapFile)
