@@ -139,6 +139,26 @@ describe('/dev/kvm', () => {
   })
 })
 
+describe('QEMU-side KVM errors in libvirt logs', () => {
+  it('an MSR refused by the KVM below and a failed VM entry are failures with the log line', () => {
+    const l1 = edit(pvmL1Model(), (m) => {
+      m.libvirt.domains[0].errors = [
+        {line: 40, text: '2026-11-25T15:31:08.001Z qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69'},
+        {line: 41, text: "qemu-system-x86_64: ../target/i386/kvm/kvm.c:3263: kvm_buf_set_msrs: Assertion `ret == cpu->kvm_msr_buf->nmsrs' failed."},
+        {line: 60, text: 'KVM: entry failed, hardware error 0x80000021'},
+      ]
+    })
+    const found = analyseSetup([l1])
+    const [msr] = only(found, 'QEMU_MSR_REFUSED')
+    expect(msr.severity).toBe('fail')
+    expect(msr.title).toBe('QEMU at L1 stopped: the KVM below refused MSR 0x10a')
+    expect(msr.evidence[0].source).toBe('/var/log/libvirt/qemu/l2tcg.log line 40')
+    expect(msr.advice).toContain('-cpu host,-arch-capabilities')
+    expect(only(found, 'KVM_ENTRY_FAILED')[0].evidence.map((e) => e.text)).toEqual(['KVM: entry failed, hardware error 0x80000021'])
+    expect(only(analyseSetup([pvmL1Model()]), 'QEMU_MSR_REFUSED')).toEqual([])
+  })
+})
+
 describe('slow-L2 parameters', () => {
   it('warns for shadow VMCS, EPT and APICv off on Intel L0 and NPT off on AMD', () => {
     const intel = edit(intelL0Model(), (m) => {

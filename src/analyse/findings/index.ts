@@ -12,6 +12,7 @@ import {amdL1Migration, intelNestedMigration} from './migration.js'
 import {nestedOnL0, vmxExposedToL1} from './nesting.js'
 import {oopsPerLevel, sameOopsAcrossLevels} from './oops.js'
 import {slowL2Parameters} from './performance.js'
+import {qemuKvmErrors} from './qemu-log.js'
 import {labelMismatch, missingLevels, vendorMismatch, versionMismatch} from './set.js'
 import {taintedKernels} from './taint.js'
 
@@ -22,6 +23,7 @@ const PER_LEVEL: Family[] = [
   nestedOnL0,
   vmxExposedToL1,
   acceleratorBelow,
+  qemuKvmErrors,
   devKvm,
   nonVmxSvmModule,
   slowL2Parameters,
