@@ -233,6 +233,11 @@ nr_file() {
 	nr_bytes=0
 	if [ ! -e "$nr_src" ]; then
 		nr_status=missing
+	elif case $1 in *\\*) true ;; *) false ;; esac; then
+		# Bundle readers refuse entry names with a backslash (a Windows path trick): keep the
+		# archive readable and say why the file is not in it.
+		nr_status=skipped
+		nr_field reason 'a backslash in the file name: not stored (bundle readers refuse such names)'
 	elif [ -d "$nr_src" ]; then
 		nr_status=failed
 		nr_field reason 'is a directory'
@@ -595,9 +600,9 @@ nr_links_named() {
 	shift 2
 	nr_start
 	: >"$nr_record_tmp"
-	for nr_name; do
-		if nr_target=$(nr_readlink "$NR_ROOT$nr_ldir/$nr_name"); then
-			printf '%s -> %s\n' "$nr_name" "$nr_target" >>"$nr_record_tmp"
+	for nr_lname; do
+		if nr_target=$(nr_readlink "$NR_ROOT$nr_ldir/$nr_lname"); then
+			printf '%s -> %s\n' "$nr_lname" "$nr_target" >>"$nr_record_tmp"
 		fi
 	done
 	if [ -s "$nr_record_tmp" ]; then
