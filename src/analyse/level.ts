@@ -395,6 +395,12 @@ export interface LevelInputs {
   devKvm: KvmFacts['devKvm']
   vendorModule: string | null
   qemuProcesses: Array<{pid: number; accel: string}>
+  /**
+   * Signs that this level is meant to run guests although it runs none now: a KVM vendor module
+   * that failed to load, libvirt domains defined. A guest with these is an L1 whose hypervisor
+   * does not work (vmx/svm not exposed), not an innermost L2.
+   */
+  hypervisorIntent?: string[]
   override?: string | null
 }
 
@@ -422,10 +428,15 @@ export function detectLevel(inp: LevelInputs): LevelVerdict {
     if (runs.length > 0) reasons.push(`runs a hypervisor: ${runs.join('; ')}`)
     else reasons.push('bare metal without /dev/kvm or QEMU: the host level of a setup that is not running guests now')
   } else if (inp.verdict.isGuest === true) {
+    const intent = inp.hypervisorIntent ?? []
     if (runs.length > 0) {
       detected = 'L1'
       detectedRole = 'guest-hypervisor'
       reasons.push(`a guest that runs a hypervisor: ${runs.join('; ')}`)
+    } else if (intent.length > 0) {
+      detected = 'L1'
+      detectedRole = 'guest-hypervisor'
+      reasons.push(`a guest meant to run guests (${intent.join('; ')}) but without /dev/kvm or a running QEMU`)
     } else {
       detected = 'L2'
       detectedRole = 'guest'

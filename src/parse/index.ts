@@ -112,6 +112,10 @@ export function buildLevelModel(capture: Capture, options: {toolVersion?: string
     devKvm: kvm.devKvm,
     vendorModule: kvm.vendorModule,
     qemuProcesses: qemu.processes,
+    hypervisorIntent: [
+      ...kvm.loadFailures.slice(0, 1).map((f) => `KVM vendor module failed to load: "${f.text.replace(/^\[[^\]]*\]\s*/, '')}" (${f.source})`),
+      ...(libvirt.domains.length > 0 ? [`${libvirt.domains.length} libvirt domain(s) defined: ${libvirt.domains.map((d) => d.name).join(', ')}`] : []),
+    ],
     override: capture.manifest.levelOverride ?? null,
   })
 

@@ -52,7 +52,10 @@ export function notCollectedEntries(view: CaptureView): NotCollected[] {
 /** Facts the model leaves null, said in words, with the capture entries that would have told. */
 export function underivedFacts(view: CaptureView, facts: Facts): NotCollected[] {
   const out: NotCollected[] = []
-  const why = (kind: 'file' | 'command' | 'stat' | 'cpuid', id: string) => `${id}: ${view.whyMissing(kind, id)}`
+  const why = (kind: 'file' | 'command' | 'stat' | 'cpuid', id: string) => {
+    const reason = view.whyMissing(kind, id)
+    return reason.includes(id) ? reason : `${id}: ${reason}`
+  }
   const add = (what: string, group: string, reason: string) => out.push({what, group, why: reason})
 
   if (facts.cpu.modelName.value === null) add('CPU model name', 'cpu', why('file', '/proc/cpuinfo'))

@@ -31,6 +31,8 @@ const EXPECTED: Record<string, Expectation> = {
   // A KVM guest (L1) whose own guest (L2) runs on TCG.
   'tcg-l1': {level: 'L1', isGuest: true, hypervisor: 'kvm', qemuAccels: ['tcg']},
   'tcg-l2': {level: 'L2', isGuest: true, hypervisor: 'tcg'},
+  // vmx not exposed: no /dev/kvm, "kvm_intel: VMX not supported by CPU 0" in dmesg.
+  'intel-l1-noVMX': {level: 'L1', isGuest: true, hypervisor: 'kvm', vendorModule: null},
 }
 
 const present = fixtureCaptureNames()

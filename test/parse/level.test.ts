@@ -178,6 +178,19 @@ describe('hypervisor and level detection', () => {
     expect(m.kvm.nesting.nested).toBe(false)
   })
 
+  it('a guest whose KVM vendor module failed to load is an L1 without /dev/kvm, not an innermost L2', () => {
+    const m = model({
+      files: {'/proc/cpuinfo': guestCpuinfo(), ...clocks('kvm-clock tsc')},
+      commands: {dmesg: dmesg('Linux version 6.12.48', 'Hypervisor detected: KVM', 'kvm_intel: VMX not supported by CPU 0')},
+      entries: [noDevKvm],
+    })
+    expect(m.level).toMatchObject({detected: 'L1', detectedRole: 'guest-hypervisor'})
+    expect(m.level.reasons.at(-1)).toBe(
+      'a guest meant to run guests (KVM vendor module failed to load: "kvm_intel: VMX not supported by CPU 0" (command:dmesg line 3)) but without /dev/kvm or a running QEMU',
+    )
+    expect(m.kvm.loadFailures).toEqual([{text: '[    0.000002] kvm_intel: VMX not supported by CPU 0', source: 'command:dmesg line 3'}])
+  })
+
   it('a bare-metal cloud instance (.metal) is L0 despite the Amazon DMI vendor', () => {
     const m = model({files: {'/proc/cpuinfo': data('intel-xeon.cpuinfo'), ...dmi({sys_vendor: 'Amazon EC2', product_name: 'm5.metal'}), ...devKvm}})
     expect([m.virt.isGuest, m.level.detected]).toEqual([false, 'L0'])
