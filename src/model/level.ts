@@ -2,8 +2,8 @@
  * The per-level model: what one level (L0 bare metal, L1 guest hypervisor, L2 nested guest) is,
  * parsed from a Capture. It is versioned (LEVEL_SCHEMA_VERSION) and validated with zod on the way
  * into `report`, so bundles from older nestreport versions are read knowingly and future ones are
- * refused with a clear message. docs/report-json.md and schemas/level.schema.json (generated from
- * this file by `npm run schema`) document it for people and tools.
+ * refused with a clear message. docs/report-json.md documents it for people; `nestreport schema`
+ * prints its JSON Schema (generated from this file on demand, never committed) for tools.
  *
  * Conventions:
  * - Every fact worth citing is a Sourced<T>: its value (null when unknown) and where it came from
