@@ -1,12 +1,14 @@
 // oclif "explicit" command discovery: oclif imports only this map, so no manifest is needed and the
 // CLI can be bundled into one file. Commands keep heavy imports inside run().
 import Check from './check.js'
+import Collect from './collect.js'
 import Oops from './oops.js'
 import Report from './report.js'
 import Schema from './schema.js'
 
 export const COMMANDS = {
   check: Check,
+  collect: Collect,
   oops: Oops,
   report: Report,
   schema: Schema,

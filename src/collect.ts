@@ -1,0 +1,101 @@
+/**
+ * `nestreport collect`: capture one level (live, or a --sysroot directory), parse it into the level
+ * model, redact, render the report, and write `nestreport-<level>-<host>-<UTC>.tar.gz` plus the
+ * same report as a .md file beside it. Everything written goes into the output directory, under
+ * names that never replace an existing file.
+ */
+import path from 'node:path'
+
+import {captureLive} from './capture/live.js'
+import {type CaptureOptions, toolVersion} from './capture/manifest.js'
+import {captureFromSysroot} from './capture/sysroot.js'
+import type {Capture} from './capture/types.js'
+import type {LevelModel} from './model/level.js'
+
+export type LevelChoice = 'auto' | 'L0' | 'L1' | 'L2'
+
+export interface CollectOptions {
+  outputDir: string
+  level: LevelChoice
+  /** Read this directory (a root filesystem or an extracted capture) instead of the live machine. */
+  sysroot?: string
+  label?: string
+  /** Per-command timeout, seconds. */
+  timeoutSeconds: number
+  /** Also replace identities (host names, addresses, user names); secrets are always removed. */
+  redact?: boolean
+  /** Pseudonym map kept across runs, so the L0, L1 and L2 bundles use the same names. */
+  redactMap?: string
+  onProgress?: (message: string) => void
+}
+
+export interface CollectResult {
+  model: LevelModel
+  bundlePath: string
+  reportPath: string
+}
+
+const BUNDLE_EXT = '.tar.gz'
+
+/** Characters kept in a host name inside a file name; anything else becomes `_`. */
+function fileNamePart(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.-]+/, '').slice(0, 64)
+  return cleaned || 'unknown'
+}
+
+/** UTC time as YYYYMMDDTHHMMSSZ. */
+function compactUtc(iso: string): string {
+  const date = new Date(iso)
+  const valid = Number.isNaN(date.getTime()) ? new Date(0) : date
+  return `${valid.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`
+}
+
+/** `nestreport-<effective level or Lx>-<host>-<UTC start>`, from the redacted model and capture. */
+export function bundleBaseName(model: LevelModel, capture: Capture): string {
+  const level = model.level.effective ?? 'Lx'
+  const host = model.kernel.hostname.value ?? capture.manifest.hostname
+  return `nestreport-${level}-${fileNamePart(host)}-${compactUtc(capture.manifest.startedAt)}`
+}
+
+/**
+ * The stages after capture, imported while the capture runs: their modules (zod, handlebars,
+ * archiver) cost a few hundred ms of startup that would otherwise come on top of it.
+ */
+function loadLaterStages() {
+  return Promise.all([import('./parse/index.js'), import('./redact/index.js'), import('./render/level.js'), import('./bundle/write.js'), import('archiver')])
+}
+
+export async function collect(options: CollectOptions): Promise<CollectResult> {
+  const captureOptions: CaptureOptions = {
+    timeoutSeconds: options.timeoutSeconds,
+    label: options.label,
+    levelOverride: options.level === 'auto' ? undefined : options.level,
+    onProgress: options.onProgress,
+  }
+  // Capture first: its commands are spawned before the module loading below takes the main thread.
+  const capturing = options.sysroot === undefined ? captureLive(captureOptions) : captureFromSysroot(options.sysroot, captureOptions)
+  const stages = loadLaterStages()
+  // Should the capture fail, the import promise must not end as an unhandled rejection.
+  stages.catch(() => {})
+  const raw = await capturing
+  const [{buildLevelModel}, {redactCapture}, {renderLevelReport}, {writeBundle, writeFileExclusive}] = await stages
+
+  options.onProgress?.('analysing')
+  const parsed = buildLevelModel(raw, {toolVersion: toolVersion()})
+  const {capture, model} = await redactCapture(raw, parsed, {identity: options.redact ?? false, mapFile: options.redactMap})
+  const report = renderLevelReport(model, 'md')
+
+  options.onProgress?.('writing the bundle')
+  const bundlePath = await writeBundle({
+    outputDir: options.outputDir,
+    baseName: bundleBaseName(model, capture),
+    capture,
+    extra: [
+      {name: 'report.md', data: Buffer.from(report)},
+      {name: 'report.json', data: Buffer.from(`${JSON.stringify(model, null, 2)}\n`)},
+    ],
+  })
+  // The .md shares the bundle's final name (including a -N suffix), so the pair is obvious.
+  const reportPath = await writeFileExclusive({outputDir: options.outputDir, baseName: path.basename(bundlePath, BUNDLE_EXT), ext: '.md', data: report})
+  return {model, bundlePath, reportPath}
+}
