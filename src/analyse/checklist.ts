@@ -1,7 +1,9 @@
 /**
  * The kernel documentation's list of what to attach to a nested bug report
  * (Documentation/virt/kvm/x86/running-nested-guests.rst, "Reporting bugs from nested setups"),
- * per level: a tick with the place in the combined archive, or the reason it is missing.
+ * per level: a tick with the place in the combined archive, or the reason it is missing. The
+ * document asks for these from L0 and L1 (the QEMU command lines of L1 and L2 live there); what
+ * an L2 bundle holds is ticked too, and what it lacks is marked not applicable rather than missing.
  * Reasons come from the capture manifest (CaptureView.whyMissing) and LevelModel.notCollected.
  */
 import {commandEntryNames, fileEntryName} from '../capture/layout.js'
@@ -28,8 +30,12 @@ interface Ctx extends ChecklistLevel {
 interface ItemDef {
   key: string
   item: string
+  /** Levels the documentation asks it from (it asks nothing of L2; /proc/sysinfo only of L1). */
+  askedAt?: LevelName[]
   cell: (ctx: Ctx) => ChecklistCell
 }
+
+const ASKED_AT_DEFAULT: LevelName[] = ['L0', 'L1']
 
 /** Archive path of a model source ("/proc/cpuinfo", "command:dmesg"), or undefined when it is not a captured entry. */
 export function archivePathOf(archiveDir: string, source: string | null | undefined): string | undefined {
@@ -132,6 +138,7 @@ export const CHECKLIST: ItemDef[] = [
   {
     key: 'sysinfo',
     item: '/proc/sysinfo (s390x)',
+    askedAt: ['L1'],
     cell: (ctx) => {
       if (ctx.model.cpu.arch.value !== 's390x') return notApplicable('s390x only')
       return ctx.view?.has('/proc/sysinfo')
@@ -146,7 +153,12 @@ export function buildChecklist(levels: ChecklistLevel[]): ChecklistItem[] {
   const contexts: Ctx[] = levels.map((l) => ({...l, view: l.capture ? new CaptureView(l.capture) : null}))
   return CHECKLIST.map((def) => {
     const perLevel: ChecklistItem['perLevel'] = {}
-    for (const ctx of contexts) perLevel[ctx.level] = def.cell(ctx)
+    for (const ctx of contexts) {
+      const cell = def.cell(ctx)
+      const asked = def.askedAt ?? ASKED_AT_DEFAULT
+      // Collected anyway at a level the documentation does not ask about: keep the tick.
+      perLevel[ctx.level] = cell.ok || cell.notApplicable || asked.includes(ctx.level) ? cell : notApplicable(`asked for at ${asked.join(' and ')} only; ${cell.why ?? 'not collected'}`)
+    }
     return {key: def.key, item: def.item, perLevel}
   })
 }
