@@ -831,7 +831,14 @@ fi
 [ -n "$nr_host" ] || nr_host=$(uname -n 2>/dev/null)
 [ -n "$nr_host" ] || nr_host=unknown
 nr_arch=$(uname -m 2>/dev/null)
+# The host name part of the file name, as collect makes it: unsafe bytes to _, no leading dot
+# or dash, at most 64 characters.
 nr_host_safe=$(printf '%s' "$nr_host" | tr -c 'A-Za-z0-9._-' '_')
+while :; do
+	case $nr_host_safe in [.-]*) nr_host_safe=\${nr_host_safe#?} ;; *) break ;; esac
+done
+nr_host_safe=$(printf '%.64s' "$nr_host_safe")
+[ -n "$nr_host_safe" ] || nr_host_safe=unknown
 nr_name=nestreport-\${nr_level:-Lx}-$nr_host_safe-$nr_stamp
 
 if [ "$nr_out" = - ]; then
