@@ -185,16 +185,17 @@ function collectVotes(inp: HypervisorInputs): Vote[] {
   for (const field of ['product_name', 'sys_vendor', 'board_vendor', 'bios_vendor', 'product_version']) {
     const value = inp.virt.dmi[field]
     if (!value) continue
+    const dmiSource = inp.virt.dmiSource === 'command:dmidecode' ? 'command:dmidecode' : `/sys/class/dmi/id/${field}`
     if (field === 'sys_vendor' && /^Microsoft Corporation/.test(value) && /Virtual Machine/.test(inp.virt.dmi.product_name ?? '')) {
-      vote('hyperv', 6, `DMI sys_vendor "${value}", product_name "${inp.virt.dmi.product_name}"`, `/sys/class/dmi/id/${field}`)
+      vote('hyperv', 6, `DMI sys_vendor "${value}", product_name "${inp.virt.dmi.product_name}"`, dmiSource)
       continue
     }
     if (field === 'product_name' && /\.metal$/.test(value)) {
-      vote('bare-metal', 6, `DMI product_name "${value}" (a bare-metal cloud instance)`, `/sys/class/dmi/id/${field}`)
+      vote('bare-metal', 6, `DMI product_name "${value}" (a bare-metal cloud instance)`, dmiSource)
       continue
     }
     const m = DMI_VENDORS.find(([re]) => re.test(value))
-    if (m) vote(m[1], m[2], `DMI ${field} "${value}"`, `/sys/class/dmi/id/${field}`)
+    if (m) vote(m[1], m[2], `DMI ${field} "${value}"`, dmiSource)
   }
 
   const sdv = inp.virt.systemdDetectVirt.vm

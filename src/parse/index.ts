@@ -62,6 +62,7 @@ const EMPTY_KVM: KvmFacts = {
 
 const EMPTY_VIRT_RAW: VirtRaw = {
   dmi: {},
+  dmiSource: '',
   dmiPresent: null,
   clocksource: {current: null, available: [], source: ''},
   systemdDetectVirt: {vm: null, container: null},

@@ -11,6 +11,8 @@ const CLOCKSOURCE_DIR = '/sys/devices/system/clocksource/clocksource0'
 
 export interface VirtRaw {
   dmi: Record<string, string>
+  /** Where the DMI fields came from: /sys/class/dmi/id, or command:dmidecode on kernels without it. */
+  dmiSource: string
   /** false: the machine has no DMI (Firecracker, most arm64 boards); null: not captured. */
   dmiPresent: boolean | null
   clocksource: {current: string | null; available: string[]; source: string}
@@ -44,7 +46,7 @@ export function parseVirtRaw(view: CaptureView): VirtRaw {
 }
 
 /** Files that identify hardware, not the instance; serials and UUIDs are left to the redactor. */
-function dmi(view: CaptureView): {dmi: Record<string, string>; dmiPresent: boolean | null} {
+function dmi(view: CaptureView): Pick<VirtRaw, 'dmi' | 'dmiSource' | 'dmiPresent'> {
   const fields: Array<[string, string]> = []
   for (const name of view.list(DMI_DIR)) {
     const text = view.text(`${DMI_DIR}/${name}`)
@@ -52,10 +54,37 @@ function dmi(view: CaptureView): {dmi: Record<string, string>; dmiPresent: boole
     const v = text.replace(/\n+$/, '')
     if (!v.includes('\n')) fields.push([name, v.trim()])
   }
+  let dmiSource = DMI_DIR
+  if (fields.length === 0) {
+    fields.push(...dmidecodeFields(view.commandOutput('dmidecode')))
+    dmiSource = 'command:dmidecode'
+  }
   const out: Record<string, string> = Object.fromEntries(fields)
-  if (view.list(DMI_DIR).length > 0) return {dmi: out, dmiPresent: true}
-  const entries = view.manifest.entries.filter((e) => e.id.startsWith(DMI_DIR))
-  return {dmi: out, dmiPresent: entries.length > 0 && entries.every((e) => e.status === 'missing') ? false : null}
+  if (fields.length > 0) return {dmi: out, dmiSource, dmiPresent: true}
+  const entries = view.manifest.entries.filter((e) => typeof e?.id === 'string' && e.id.startsWith(DMI_DIR))
+  return {dmi: out, dmiSource: '', dmiPresent: entries.length > 0 && entries.every((e) => e.status === 'missing') ? false : null}
+}
+
+/** The sysfs DMI names of dmidecode's BIOS/System/Base Board fields, for kernels without /sys/class/dmi. */
+const DMIDECODE_FIELDS: Record<string, Record<string, string>> = {
+  'BIOS Information': {Vendor: 'bios_vendor', Version: 'bios_version', 'Release Date': 'bios_date'},
+  'System Information': {Manufacturer: 'sys_vendor', 'Product Name': 'product_name', Version: 'product_version'},
+  'Base Board Information': {Manufacturer: 'board_vendor', 'Product Name': 'board_name'},
+}
+
+export function dmidecodeFields(text: string | null): Array<[string, string]> {
+  if (!text) return []
+  const out: Array<[string, string]> = []
+  let section: Record<string, string> | undefined
+  for (const line of lines(text)) {
+    if (!line.startsWith('\t')) {
+      section = Object.hasOwn(DMIDECODE_FIELDS, line.trim()) ? DMIDECODE_FIELDS[line.trim()] : undefined
+      continue
+    }
+    const m = /^\t([^:\t]+):\s*(.*?)\s*$/.exec(line)
+    if (section && m && Object.hasOwn(section, m[1]) && m[2]) out.push([section[m[1]], m[2]])
+  }
+  return out
 }
 
 function clocksource(view: CaptureView): VirtRaw['clocksource'] {

@@ -191,6 +191,38 @@ describe('hypervisor and level detection', () => {
     expect(m.kvm.loadFailures).toEqual([{text: '[    0.000002] kvm_intel: VMX not supported by CPU 0', source: 'command:dmesg line 3'}])
   })
 
+  it('reads DMI from dmidecode when the kernel has no /sys/class/dmi', () => {
+    const dmidecode = [
+      '# dmidecode 3.4',
+      'Handle 0x0000, DMI type 0, 24 bytes',
+      'BIOS Information',
+      '\tVendor: SeaBIOS',
+      '\tVersion: 1.16.2-debian-1.16.2-1',
+      '',
+      'Handle 0x0100, DMI type 1, 27 bytes',
+      'System Information',
+      '\tManufacturer: QEMU',
+      '\tProduct Name: Standard PC (i440FX + PIIX, 1996)',
+      '\tVersion: pc-i440fx-7.2',
+      '',
+    ].join('\n')
+    const m = model({files: {'/proc/cpuinfo': guestCpuinfo(), ...clocks('tsc hpet acpi_pm')}, commands: {dmidecode}, entries: [noDevKvm]})
+    expect(m.virt.dmi).toEqual({bios_vendor: 'SeaBIOS', bios_version: '1.16.2-debian-1.16.2-1', sys_vendor: 'QEMU', product_name: 'Standard PC (i440FX + PIIX, 1996)', product_version: 'pc-i440fx-7.2'})
+    expect(m.virt.evidence.find((e) => e.fact === 'DMI sys_vendor "QEMU"')?.source).toBe('command:dmidecode')
+    expect([m.virt.hypervisor, m.virt.hypervisorDetail]).toEqual(['tcg', 'QEMU TCG (machine pc-i440fx-7.2)'])
+  })
+
+  it('tells z/VM and KVM on s390x from /proc/sysinfo, and an LPAR as the machine level', () => {
+    const sysinfo = (vm: string) =>
+      `Manufacturer:         IBM\nType:                 3931\nLPAR Number:          21\nLPAR Name:            LP21\n${vm}`
+    const zvm = model({files: {'/proc/sysinfo': sysinfo('VM00 Name:            LINUX01\nVM00 Control Program: z/VM    7.3.0\n')}, manifest: {arch: 's390x'}})
+    expect([zvm.virt.hypervisor, zvm.level.detected]).toEqual(['zvm', 'L2'])
+    const kvm = model({files: {'/proc/sysinfo': sysinfo('VM00 Name:            l1\nVM00 Control Program: KVM/Linux\n'), ...devKvm}, manifest: {arch: 's390x'}})
+    expect([kvm.virt.hypervisor, kvm.level.detected]).toEqual(['kvm', 'L1'])
+    const lpar = model({files: {'/proc/sysinfo': sysinfo(''), ...devKvm}, manifest: {arch: 's390x'}})
+    expect([lpar.virt.isGuest, lpar.level.detected]).toEqual([false, 'L0'])
+  })
+
   it('a bare-metal cloud instance (.metal) is L0 despite the Amazon DMI vendor', () => {
     const m = model({files: {'/proc/cpuinfo': data('intel-xeon.cpuinfo'), ...dmi({sys_vendor: 'Amazon EC2', product_name: 'm5.metal'}), ...devKvm}})
     expect([m.virt.isGuest, m.level.detected]).toEqual([false, 'L0'])
