@@ -4,6 +4,7 @@ import CaptureScript from './capture-script.js'
 import Check from './check.js'
 import Collect from './collect.js'
 import Oops from './oops.js'
+import Redact from './redact.js'
 import Report from './report.js'
 import Schema from './schema.js'
 
@@ -12,6 +13,7 @@ export const COMMANDS = {
   check: Check,
   collect: Collect,
   oops: Oops,
+  redact: Redact,
   report: Report,
   schema: Schema,
 }

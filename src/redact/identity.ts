@@ -132,13 +132,19 @@ export class IdentityRedactor {
       const dot = host.indexOf('.')
       const label = dot > 0 ? host.slice(0, dot) : host
       const domain = dot > 0 ? host.slice(dot + 1) : ''
-      if (domain && fresh(domain)) {
-        if (domain.includes('.')) seeds.domains.add(domain)
-        else if (fresh(label)) seeds.anywhere.set(host, 'hostname')
-      }
+      // Hand out pseudonyms in seed order, so the captured machine itself is host1 in a fresh map.
       if (fresh(label)) {
         this.map.confirmHostname(label)
+        this.map.hostname(label)
         this.addName(label, 'hostname', seeds)
+      }
+      if (domain && fresh(domain)) {
+        if (domain.includes('.')) {
+          this.map.domain(domain)
+          seeds.domains.add(domain)
+        } else if (fresh(label)) {
+          seeds.anywhere.set(host, 'hostname')
+        }
       }
     }
     for (const host of input.learnedHostnames) {

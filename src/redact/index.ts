@@ -22,6 +22,8 @@ export interface RedactOptions {
   map?: IdentityMap
   /** Names from the other captures of the same setup, so each bundle hides all of them. */
   seeds?: IdentitySeeds
+  /** Bundle entries outside the capture layout (names relative to the top directory), redacted alike. */
+  others?: Map<string, Buffer>
 }
 
 export interface RedactionContext {
@@ -109,12 +111,17 @@ export async function redactCapture(
   capture: Capture,
   model: LevelModel,
   options: RedactOptions,
-): Promise<{capture: Capture; model: LevelModel; findings: SecretFinding[]}> {
+): Promise<{capture: Capture; model: LevelModel; findings: SecretFinding[]; others: Map<string, Buffer>}> {
   let map = options.map
   if (options.identity && !map) map = options.mapFile ? await loadIdentityMap(options.mapFile) : new IdentityMap()
   const identity = options.identity && map ? new IdentityRedactor(map, identitySeedsFor(capture, model, map, options.seeds)) : undefined
 
   const redacted = redactCaptureWith(capture, identity)
+  const others = new Map<string, Buffer>()
+  for (const [name, data] of options.others ?? []) {
+    const where = identity ? identity.redact(name) : name
+    others.set(where, redactBuffer(data, {where, identity, findings: redacted.findings}))
+  }
   const modelFindings: SecretFinding[] = []
   const redactedModel = redactModelWith(model, identity, modelFindings)
   // The model repeats what the files say; list a model finding only when no file had it. Findings
@@ -125,7 +132,7 @@ export async function redactCapture(
   redactedModel.redaction = {secretsRemoved: findings, identityRedacted: Boolean(identity)}
 
   if (identity && map && options.mapFile && !options.map) await saveIdentityMap(map, options.mapFile)
-  return {capture: redacted.capture, model: redactedModel, findings}
+  return {capture: redacted.capture, model: redactedModel, findings, others}
 }
 
 function identitySeedsFor(capture: Capture, model: LevelModel, map: IdentityMap, extra?: IdentitySeeds): IdentitySeeds {
