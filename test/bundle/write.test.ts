@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import type {Capture} from '../../src/capture/types.js'
 import {writeBundle, writeFileExclusive} from '../../src/bundle/write.js'
+import {captureOf} from '../helpers/load-capture.js'
 
 // Spy on how the archive is fed: only buffers may go in, never archiver.file() and friends, which
 // read /proc by its lying size and store symlinks as links.
@@ -47,27 +48,14 @@ afterEach(async () => {
 const STARTED = '2026-11-25T10:11:12.000Z'
 
 function capture(): Capture {
-  return {
-    manifest: {
-      format: 'nestreport-capture',
-      formatVersion: 1,
-      producer: {name: 'nestreport', version: '0.1.0'},
-      source: 'live',
-      startedAt: STARTED,
-      finishedAt: '2026-11-25T10:11:13.000Z',
-      hostname: 'vm',
-      arch: 'x86_64',
-      user: {uid: 0, root: true},
-      timeoutSeconds: 10,
-      entries: [],
-    },
-    // Content that differs from this machine's real /proc/cpuinfo: the archive must hold the buffer.
-    files: new Map([
-      ['/proc/cpuinfo', Buffer.from('captured cpuinfo, not the live file\n')],
-      ['/sys/module/kvm/parameters/nested', Buffer.from('Y\n')],
-    ]),
-    commands: new Map([['dmesg', {stdout: Buffer.from('[0.0] Linux\n'), stderr: Buffer.from('warn\n')}]]),
-  }
+  // /proc/cpuinfo differs from this machine's real one: the archive must hold the buffer.
+  const c = captureOf({
+    files: {'/proc/cpuinfo': 'captured cpuinfo, not the live file\n', '/sys/module/kvm/parameters/nested': 'Y\n'},
+    commands: {dmesg: '[0.0] Linux\n'},
+    manifest: {startedAt: STARTED},
+  })
+  c.commands.get('dmesg')!.stderr = Buffer.from('warn\n')
+  return c
 }
 
 async function tarEntries(file: string): Promise<Map<string, {data: Buffer; mtime?: Date; type: string}>> {

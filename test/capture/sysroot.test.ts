@@ -9,6 +9,7 @@ import {captureEntries} from '../../src/capture/layout.js'
 import {captureFromSysroot, resolveInRoot} from '../../src/capture/sysroot.js'
 import type {Capture} from '../../src/capture/types.js'
 import {NestreportError} from '../../src/lib/errors.js'
+import {captureOf} from '../helpers/load-capture.js'
 
 let tmp: string
 let root: string
@@ -95,26 +96,12 @@ describe('captureFromSysroot: plain root filesystem', () => {
 })
 
 describe('captureFromSysroot: capture directory', () => {
-  const original = (): Capture => ({
-    manifest: {
-      format: 'nestreport-capture',
-      formatVersion: 1,
-      producer: {name: 'nestreport', version: '0.0.1'},
-      source: 'script',
-      startedAt: '2026-11-25T10:00:00.000Z',
-      finishedAt: '2026-11-25T10:00:01.000Z',
-      hostname: 'l2',
-      arch: 'x86_64',
-      user: {uid: 0, root: true},
-      timeoutSeconds: 10,
-      entries: [{kind: 'file', id: '/proc/cpuinfo', group: 'cpu', status: 'ok', durationMs: 1, bytes: 5, stored: 'root/proc/cpuinfo'}],
-    },
-    files: new Map([
-      ['/proc/cpuinfo', Buffer.from('flags')],
-      ['/dev/kvm@stat', Buffer.from('type=char mode=0660 uid=0 gid=36 rdev=10:232 readable=yes writable=yes\n')],
-    ]),
-    commands: new Map([['dmesg', {stdout: Buffer.from('[0.0] Linux'), stderr: Buffer.from('')}]]),
-  })
+  const original = (): Capture =>
+    captureOf({
+      files: {'/proc/cpuinfo': 'flags', '/dev/kvm@stat': 'type=char mode=0660 uid=0 gid=36 rdev=10:232 readable=yes writable=yes\n'},
+      commands: {dmesg: '[0.0] Linux'},
+      manifest: {source: 'script', hostname: 'l2', timeoutSeconds: 10},
+    })
 
   async function writeCaptureDir(capture: Capture): Promise<void> {
     for (const {name, data} of captureEntries(capture)) {
