@@ -16,7 +16,7 @@ export {KernelLogScanner} from './scanner.js'
 /** Analyse already-read text (synchronous; for inputs up to some MB). */
 export function analyseKernelLog(text: string, options: AnalyseOptions = {}): KernelLogAnalysis {
   const scanner = new KernelLogScanner(options)
-  const splitter = new LineSplitter((line) => scanner.push(line))
+  const splitter = new LineSplitter((line, clean) => scanner.push(line, clean))
   splitter.pushText(text)
   splitter.end()
   return scanner.finish()
@@ -28,7 +28,7 @@ export async function analyseKernelLogStream(
   options: AnalyseOptions = {},
 ): Promise<KernelLogAnalysis> {
   const scanner = new KernelLogScanner(options)
-  const splitter = new LineSplitter((line) => scanner.push(line))
+  const splitter = new LineSplitter((line, clean) => scanner.push(line, clean))
   for await (const chunk of stream as AsyncIterable<Buffer | Uint8Array | string>) {
     if (typeof chunk === 'string') splitter.pushText(chunk)
     else splitter.pushBytes(chunk)

@@ -46,6 +46,14 @@ const BOOT_SEP_RE = /^-- (?:Boot [0-9a-f]+|Reboot|Logs begin at|Journal begins a
 // `login: [   16.3] INFO: ...`: a dmesg timestamp after console text on the same line.
 const GLUED_TS_RE = /\[\s*\d+\.\d{3,9}\](?:\[\s*([TC]\d+)\])? ?/
 
+/**
+ * A copy of `s` that does not keep the chunk it was sliced from alive (V8 sliced strings retain
+ * their parent): used for every string a result keeps, so kept results cost only their own size.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8')
+}
+
 /** Remove ANSI escapes, NULs and other control characters (tabs kept); CR removed. */
 export function cleanLine(raw: string): string {
   let s = raw
@@ -57,8 +65,8 @@ export function cleanLine(raw: string): string {
 export class LineNormaliser {
   private kmsg = false
 
-  normalise(raw: string): NormalisedLine | null {
-    let s = cleanLine(raw)
+  normalise(raw: string, clean = false): NormalisedLine | null {
+    let s = clean ? raw : cleanLine(raw)
     if (s.length === 0) return {text: '', kernel: true}
     let caller: string | undefined
     const c0 = s.charCodeAt(0)

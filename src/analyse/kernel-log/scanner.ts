@@ -11,7 +11,7 @@
  */
 import {detectHeader, type Header, looksLikeBody} from './detect.js'
 import {classifyKvm} from './kvm.js'
-import {LineNormaliser} from './normalise.js'
+import {detach, LineNormaliser} from './normalise.js'
 import {ReportBuilder} from './report.js'
 import type {AnalyseOptions, KernelLogAnalysis, KvmMessage, Oops} from './types.js'
 
@@ -28,6 +28,19 @@ interface Recent {
   builder: ReportBuilder
   oops: Oops
   key: string
+}
+
+/** Results outlive the text they were parsed from: copy their strings out of the read chunks. */
+function detachOops(o: Oops): Oops {
+  const out: Oops = {...o, title: detach(o.title), header: detach(o.header), frames: o.frames.map(detach)}
+  if (o.comm !== null) out.comm = detach(o.comm)
+  if (o.rip !== null) out.rip = detach(o.rip)
+  if (o.guiltyFrame !== null) out.guiltyFrame = detach(o.guiltyFrame)
+  if (o.taint) out.taint = {raw: detach(o.taint.raw), flags: o.taint.flags}
+  if (o.panicReason !== undefined) out.panicReason = detach(o.panicReason)
+  if (o.caller !== undefined) out.caller = detach(o.caller)
+  if (o.corruptedReason !== undefined) out.corruptedReason = detach(o.corruptedReason)
+  return out
 }
 
 export class KernelLogScanner {
@@ -49,11 +62,14 @@ export class KernelLogScanner {
     this.maxKvm = options.maxKvmMessages ?? 2000
   }
 
-  /** Feed one line (without its `\n`; a trailing `\r` is fine). */
-  push(rawLine: string): void {
+  /**
+   * Feed one line (without its `\n`; a trailing `\r` is fine). `clean` promises the line holds no
+   * control character or escape sequence, which skips that cleaning step.
+   */
+  push(rawLine: string, clean = false): void {
     const lineNo = ++this.lineNo
     const raw = rawLine.length > MAX_LINE ? rawLine.slice(0, MAX_LINE) : rawLine
-    const n = this.normaliser.normalise(raw)
+    const n = this.normaliser.normalise(raw, clean)
     if (n === null) return
     if (n.boundary) {
       this.closeAll()
@@ -63,13 +79,13 @@ export class KernelLogScanner {
 
     const kvm = classifyKvm(text, n.kernel)
     if (kvm) {
-      if (this.kvm.length < this.maxKvm) this.kvm.push({line: lineNo, pattern: kvm.id, severity: kvm.severity, text: text.trim()})
+      if (this.kvm.length < this.maxKvm) this.kvm.push({line: lineNo, pattern: kvm.id, severity: kvm.severity, text: detach(text.trim())})
       else this.droppedKvm++
     }
     if (!n.kernel) return
 
     const key = n.caller ?? (this.open.size > 0 ? this.lastKey : '')
-    if (n.caller) this.lastKey = n.caller
+    if (n.caller && n.caller !== this.lastKey) this.lastKey = detach(n.caller)
     const current = this.open.get(key)
 
     if (REBOOT_RE.test(text)) {
@@ -176,7 +192,7 @@ export class KernelLogScanner {
     const b = this.open.get(key)
     if (!b) return
     this.open.delete(key)
-    const oops = b.finish(endedBy)
+    const oops = detachOops(b.finish(endedBy))
     if (oops.panicked) this.panicked = true
     if (this.oopses.length < this.maxOopses) this.oopses.push(oops)
     else this.droppedOopses++

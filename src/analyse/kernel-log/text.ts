@@ -49,7 +49,7 @@ function check(head: (Buffer | string)[], name: string): void {
 /** Analyse a file (or `-` = stdin) as a stream; user-caused failures are NestreportErrors. */
 export async function analyseKernelLogInput(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<KernelLogAnalysis> {
   const name = path === '-' ? '-' : path
-  const source = path === '-' ? (stdin as AsyncIterable<Buffer | string>) : createReadStream(path, {highWaterMark: 256 * 1024})
+  const source = path === '-' ? (stdin as AsyncIterable<Buffer | string>) : createReadStream(path, {highWaterMark: 64 * 1024})
   try {
     return await analyseKernelLogStream(sniffed(source, name), {file: name})
   } catch (error) {
