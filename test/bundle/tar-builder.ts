@@ -7,6 +7,8 @@ import {gzipSync} from 'node:zlib'
 
 import {Header} from 'tar'
 
+import type {CaptureManifest} from '../../src/capture/types.js'
+
 export interface RawEntry {
   path: string
   /** Regular file by default. */
@@ -51,10 +53,10 @@ export function rawTar(entries: RawEntry[], {eof = true} = {}): Buffer {
 
 export const gz = (tar: Buffer) => gzipSync(tar)
 
-/** A minimal capture manifest with the given file entries. */
-export function manifestJson(overrides: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    format: 'nestreport-capture',
+/** A minimal capture manifest; `overrides` replace top-level fields. */
+export function baseManifest(overrides: Partial<CaptureManifest> | Record<string, unknown> = {}): CaptureManifest {
+  return {
+    format: 'nestreport-capture' as const,
     formatVersion: 1,
     producer: {name: 'nestreport', version: '0.1.0'},
     source: 'live',
@@ -66,8 +68,10 @@ export function manifestJson(overrides: Record<string, unknown> = {}): string {
     timeoutSeconds: 10,
     entries: [{kind: 'file', id: '/proc/cpuinfo', group: 'cpu', status: 'ok', durationMs: 1, stored: 'root/proc/cpuinfo'}],
     ...overrides,
-  })
+  } as CaptureManifest
 }
+
+export const manifestJson = (overrides: Record<string, unknown> = {}) => JSON.stringify(baseManifest(overrides))
 
 /** Entries of a well-formed bundle under `top/`. */
 export function goodEntries(top = 'nestreport-L1-vm-20261125T100000Z'): RawEntry[] {

@@ -4,6 +4,7 @@
  * secret and identity is listed, so a test can assert that none survives anywhere.
  */
 import type {Capture, ManifestEntry} from '../../src/capture/types.js'
+import {baseManifest} from '../bundle/tar-builder.js'
 
 /** Secret values: none may appear anywhere in a redacted bundle, with or without --redact. */
 export const SECRETS = [
@@ -201,20 +202,7 @@ function capture(hostname: string, files: Record<string, string | Buffer>, comma
     ...Object.keys(commands).map((id) => ({...entry('command', id, 'test'), argv: [id]})),
   ]
   return {
-    manifest: {
-      format: 'nestreport-capture',
-      formatVersion: 1,
-      producer: {name: 'nestreport', version: '0.1.0'},
-      source: 'live',
-      startedAt: '2026-11-25T10:00:00.000Z',
-      finishedAt: '2026-11-25T10:00:01.000Z',
-      hostname,
-      arch: 'x86_64',
-      user: {uid: 1000, root: false},
-      label,
-      timeoutSeconds: 10,
-      entries,
-    },
+    manifest: baseManifest({hostname, user: {uid: 1000, root: false}, label, entries}),
     files: new Map(Object.entries(files).map(([p, d]) => [p, Buffer.from(d)])),
     commands: new Map(Object.entries(commands).map(([id, out]) => [id, {stdout: Buffer.from(out), stderr: Buffer.alloc(0)}])),
   }
