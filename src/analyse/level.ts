@@ -397,11 +397,12 @@ export interface LevelInputs {
   vendorModule: string | null
   qemuProcesses: Array<{pid: number; accel: string}>
   /**
-   * Signs that this level is meant to run guests although it runs none now: a KVM vendor module
-   * that failed to load, libvirt domains defined. A guest with these is an L1 whose hypervisor
-   * does not work (vmx/svm not exposed), not an innermost L2.
+   * Signs that this level is set up to run guests although it runs none now. Strong ones (a KVM
+   * vendor module that failed to load, libvirt domains defined, kvm options in modprobe.d or on the
+   * kernel command line, a non-hardware vendor module such as kvm_pvm) make an L1 even without
+   * /dev/kvm; weak ones (QEMU or libvirt installed) only together with /dev/kvm.
    */
-  hypervisorIntent?: string[]
+  hypervisorIntent?: Array<{fact: string; strong: boolean}>
   override?: string | null
 }
 
@@ -413,35 +414,43 @@ export interface LevelVerdict {
   effective: LevelName | null
 }
 
+/**
+ * Bare metal is L0. A guest running QEMU is L1. A guest that only has /dev/kvm is ambiguous: a
+ * stock kernel autoloads kvm_amd/kvm_intel in any guest that sees svm/vmx, L2s included, so
+ * /dev/kvm counts as "runs a hypervisor" only beside a sign that the level is set up for it.
+ */
 export function detectLevel(inp: LevelInputs): LevelVerdict {
   const reasons = [...inp.verdict.reasons]
-  const runs: string[] = []
-  if (inp.devKvm.present) runs.push(`/dev/kvm present${inp.vendorModule ? ` (provided by ${inp.vendorModule})` : ''}`)
-  if (inp.qemuProcesses.length > 0) {
-    const kvm = inp.qemuProcesses.filter((p) => p.accel === 'kvm').length
-    runs.push(`${inp.qemuProcesses.length} QEMU process(es) running (${kvm} with KVM)`)
-  }
+  const devKvm = inp.devKvm.present ? `/dev/kvm present${inp.vendorModule ? ` (provided by ${inp.vendorModule})` : ''}` : null
+  const running =
+    inp.qemuProcesses.length > 0
+      ? `${inp.qemuProcesses.length} QEMU process(es) running (${inp.qemuProcesses.filter((p) => p.accel === 'kvm').length} with KVM)`
+      : null
+  const intent = inp.hypervisorIntent ?? []
+  const strong = intent.filter((i) => i.strong).map((i) => i.fact)
+  const all = intent.map((i) => i.fact)
   let detected: LevelName | null = null
   let detectedRole: LevelVerdict['detectedRole'] = 'unknown'
+  const l1 = (why: string) => {
+    detected = 'L1'
+    detectedRole = 'guest-hypervisor'
+    reasons.push(why)
+  }
   if (inp.verdict.isGuest === false) {
     detected = 'L0'
     detectedRole = 'bare-metal-host'
+    const runs = [devKvm, running].filter(Boolean)
     if (runs.length > 0) reasons.push(`runs a hypervisor: ${runs.join('; ')}`)
     else reasons.push('bare metal without /dev/kvm or QEMU: the host level of a setup that is not running guests now')
   } else if (inp.verdict.isGuest === true) {
-    const intent = inp.hypervisorIntent ?? []
-    if (runs.length > 0) {
-      detected = 'L1'
-      detectedRole = 'guest-hypervisor'
-      reasons.push(`a guest that runs a hypervisor: ${runs.join('; ')}`)
-    } else if (intent.length > 0) {
-      detected = 'L1'
-      detectedRole = 'guest-hypervisor'
-      reasons.push(`a guest meant to run guests (${intent.join('; ')}) but without /dev/kvm or a running QEMU`)
-    } else {
+    if (running) l1(`a guest that runs a hypervisor: ${[running, devKvm].filter(Boolean).join('; ')}`)
+    else if (devKvm && all.length > 0) l1(`a guest that runs a hypervisor: ${devKvm}, set up for guests (${all.join('; ')})`)
+    else if (strong.length > 0) l1(`a guest meant to run guests (${strong.join('; ')}) but without ${devKvm ? 'a running QEMU' : '/dev/kvm or a running QEMU'}`)
+    else {
       detected = 'L2'
       detectedRole = 'guest'
       reasons.push('a guest running no guests; in a nested setup this is the innermost level')
+      if (devKvm) reasons.push(`${devKvm}, but nothing here is set up to run guests (no QEMU, libvirt or kvm options): give --level L1 if this level is meant to host one`)
     }
   } else {
     reasons.push('level not detected: whether this is a guest could not be told')

@@ -74,6 +74,24 @@ const EMPTY_VIRT_RAW: VirtRaw = {
   markers: {dockerenv: false, containerenv: false, systemdContainer: null, pid1Cgroup: null},
 }
 
+const HARDWARE_VENDOR_MODULES = new Set(['kvm_intel', 'kvm_amd', 'kvm_hv'])
+const KVM_CMDLINE_OPTION = /(?:^|\s)((?:kvm[-_]?\w*\.\w+|nested_pvm|kvm-arm\.mode)=\S+)/g
+
+/** Signs that this level is set up to run guests (see LevelInputs.hypervisorIntent). */
+function hypervisorIntent(kvm: KvmFacts, cmdline: string | null, qemu: LevelModel['qemu'], libvirt: LevelModel['libvirt']): Array<{fact: string; strong: boolean}> {
+  const out: Array<{fact: string; strong: boolean}> = []
+  const failure = kvm.loadFailures[0]
+  if (failure) out.push({fact: `KVM vendor module failed to load: "${failure.text.replace(/^\[[^\]]*\]\s*/, '')}" (${failure.source})`, strong: true})
+  if (kvm.vendorModule && !HARDWARE_VENDOR_MODULES.has(kvm.vendorModule)) out.push({fact: `vendor module ${kvm.vendorModule} (not kvm_intel/kvm_amd: chosen, not autoloaded)`, strong: true})
+  const options = [...(cmdline ?? '').matchAll(KVM_CMDLINE_OPTION)].map((m) => m[1])
+  if (options.length > 0) out.push({fact: `kernel command line sets ${options.join(' ')}`, strong: true})
+  if (kvm.modprobeOptions.length > 0) out.push({fact: `modprobe.d sets options for ${[...new Set(kvm.modprobeOptions.map((o) => o.module))].join(', ')}`, strong: true})
+  if (libvirt.domains.length > 0) out.push({fact: `${libvirt.domains.length} libvirt domain(s) defined: ${libvirt.domains.map((d) => d.name).join(', ')}`, strong: true})
+  const installed = [qemu.binaries.length > 0 ? 'QEMU' : null, libvirt.libvirtdVersion.value ? 'libvirt' : null].filter(Boolean)
+  if (installed.length > 0) out.push({fact: `${installed.join(' and ')} installed`, strong: false})
+  return out
+}
+
 export function buildLevelModel(capture: Capture, options: {toolVersion?: string} = {}): LevelModel {
   const view = new CaptureView(capture)
   const failures: LevelModel['notCollected'] = []
@@ -113,10 +131,7 @@ export function buildLevelModel(capture: Capture, options: {toolVersion?: string
     devKvm: kvm.devKvm,
     vendorModule: kvm.vendorModule,
     qemuProcesses: qemu.processes,
-    hypervisorIntent: [
-      ...kvm.loadFailures.slice(0, 1).map((f) => `KVM vendor module failed to load: "${f.text.replace(/^\[[^\]]*\]\s*/, '')}" (${f.source})`),
-      ...(libvirt.domains.length > 0 ? [`${libvirt.domains.length} libvirt domain(s) defined: ${libvirt.domains.map((d) => d.name).join(', ')}`] : []),
-    ],
+    hypervisorIntent: hypervisorIntent(kvm, kernel.cmdline.value, qemu, libvirt),
     override: capture.manifest.levelOverride ?? null,
   })
 

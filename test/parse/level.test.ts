@@ -217,10 +217,31 @@ describe('hypervisor and level detection', () => {
       `Manufacturer:         IBM\nType:                 3931\nLPAR Number:          21\nLPAR Name:            LP21\n${vm}`
     const zvm = model({files: {'/proc/sysinfo': sysinfo('VM00 Name:            LINUX01\nVM00 Control Program: z/VM    7.3.0\n')}, manifest: {arch: 's390x'}})
     expect([zvm.virt.hypervisor, zvm.level.detected]).toEqual(['zvm', 'L2'])
-    const kvm = model({files: {'/proc/sysinfo': sysinfo('VM00 Name:            l1\nVM00 Control Program: KVM/Linux\n'), ...devKvm}, manifest: {arch: 's390x'}})
+    const kvm = model({
+      files: {'/proc/sysinfo': sysinfo('VM00 Name:            l1\nVM00 Control Program: KVM/Linux\n'), ...devKvm, '/etc/modprobe.d/kvm.conf': 'options kvm nested=1\n'},
+      manifest: {arch: 's390x'},
+    })
     expect([kvm.virt.hypervisor, kvm.level.detected]).toEqual(['kvm', 'L1'])
     const lpar = model({files: {'/proc/sysinfo': sysinfo(''), ...devKvm}, manifest: {arch: 's390x'}})
     expect([lpar.virt.isGuest, lpar.level.detected]).toEqual([false, 'L0'])
+  })
+
+  it('a guest with only an autoloaded /dev/kvm stays L2, saying how to claim L1; set up for guests it is L1', () => {
+    const spec: CaptureSpec = {
+      files: {'/proc/cpuinfo': guestCpuinfo('svm'), ...devKvm, '/sys/module/kvm_amd/parameters/nested': '1\n', ...clocks('kvm-clock tsc')},
+      commands: {dmesg: dmesg('Linux version 6.12.48', 'Hypervisor detected: KVM')},
+    }
+    const bare = model(spec)
+    expect(bare.level.detected).toBe('L2')
+    expect(bare.level.reasons.at(-1)).toBe(
+      '/dev/kvm present (provided by kvm_amd), but nothing here is set up to run guests (no QEMU, libvirt or kvm options): give --level L1 if this level is meant to host one',
+    )
+    const withQemu = model({
+      ...spec,
+      commands: {...spec.commands, 'qemu-version-qemu-system-x86_64': {stdout: 'QEMU emulator version 10.0.2\n', argv: ['/usr/bin/qemu-system-x86_64', '--version']}},
+    })
+    expect(withQemu.level.detected).toBe('L1')
+    expect(withQemu.level.reasons.at(-1)).toBe('a guest that runs a hypervisor: /dev/kvm present (provided by kvm_amd), set up for guests (QEMU installed)')
   })
 
   it('a bare-metal cloud instance (.metal) is L0 despite the Amazon DMI vendor', () => {
