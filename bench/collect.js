@@ -3,7 +3,7 @@
 // and runs the same commands into a temp dir. Both run as fresh processes, alternating, several
 // times; medians and the ratio ours/sh are printed. captureLive alone (in-process) is timed too.
 import {execFile} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -87,11 +87,21 @@ export function plainScript(spec, cpuidPosition) {
   return `${lines.join('\n')}\n`
 }
 
-function timed(file, args) {
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
+
+/** Wall time, and CPU time (user+sys, children included) when GNU time is there: steadier under load. */
+function timed(file, args, cpuFile) {
+  const [cmd, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, file, ...args]] : [file, args]
   return new Promise((resolve) => {
     const started = performance.now()
-    execFile(file, args, {cwd: repo, maxBuffer: 64 << 20, env: {...process.env, FORCE_COLOR: '0'}}, (error, stdout, stderr) => {
-      resolve({ms: performance.now() - started, code: error ? (error.code ?? 1) : 0, stderr})
+    execFile(cmd, argv, {cwd: repo, maxBuffer: 64 << 20, env: {...process.env, FORCE_COLOR: '0'}}, (error, stdout, stderr) => {
+      const ms = performance.now() - started
+      let cpuMs = null
+      if (GNU_TIME) {
+        const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+        cpuMs = (user + sys) * 1000
+      }
+      resolve({ms, cpuMs, code: error ? (error.code ?? 1) : 0, stderr})
     })
   })
 }
@@ -109,24 +119,26 @@ export async function run() {
   try {
     const script = path.join(work, 'plain.sh')
     writeFileSync(script, plainScript(CAPTURE_SPEC, (leaf, subleaf) => (BigInt(leaf) + BigInt(subleaf) * 2n ** 32n).toString()))
-    const ours = []
-    const sh = []
-    const startup = []
+    const ours = {wall: [], cpu: []}
+    const sh = {wall: [], cpu: []}
+    const startup = {wall: [], cpu: []}
+    const cpuFile = path.join(work, 'cpu')
     // One untimed round of each first, so both meet warm page and dentry caches.
-    const rounds = [{warm: true}, ...Array.from({length: RUNS}, () => ({warm: false}))]
-    for (const [i, round] of rounds.entries()) {
+    for (let i = 0; i <= RUNS; i++) {
       const outOurs = path.join(work, `ours-${i}`)
       const outSh = path.join(work, `sh-${i}`)
-      const a = await timed(process.execPath, [path.join(repo, 'bin/run.js'), 'collect', '-o', outOurs])
+      const a = await timed(process.execPath, [path.join(repo, 'bin/run.js'), 'collect', '-o', outOurs], cpuFile)
       if (a.code !== 0) throw new Error(`nestreport collect failed (${a.code}): ${a.stderr}`)
-      const b = await timed('sh', [script, outSh])
-      const c = await timed(process.execPath, [path.join(repo, 'bin/run.js'), '--version'])
+      // The plain script's last command may fail (no previous boot in the journal): its status is not the point.
+      const b = await timed('sh', [script, outSh], cpuFile)
+      const c = await timed(process.execPath, [path.join(repo, 'bin/run.js'), '--version'], cpuFile)
       rmSync(outOurs, {recursive: true, force: true})
       rmSync(outSh, {recursive: true, force: true})
-      if (round.warm) continue
-      ours.push(a.ms)
-      sh.push(b.ms)
-      startup.push(c.ms)
+      if (i === 0) continue
+      for (const [acc, r] of [[ours, a], [sh, b], [startup, c]]) {
+        acc.wall.push(r.ms)
+        if (r.cpuMs !== null) acc.cpu.push(r.cpuMs)
+      }
     }
     const inProcess = []
     for (let i = 0; i < RUNS; i++) {
@@ -134,13 +146,15 @@ export async function run() {
       await captureLive({timeoutSeconds: 10})
       inProcess.push(performance.now() - started)
     }
+    const ratio = (a, b) => (median(a) / median(b)).toFixed(2)
+    const cpu = (r) => (r.cpu.length > 0 ? `   cpu ${fmt(r.cpu)}` : '')
     console.log(`collect: ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${RUNS} runs each, alternating, medians`)
-    console.log(`  nestreport collect (fresh process)  ${fmt(ours)}`)
-    console.log(`  plain sh script, same spec          ${fmt(sh)}`)
-    console.log(`  ratio ours/sh                       ${(median(ours) / median(sh)).toFixed(2)}`)
-    console.log(`  node bin/run.js --version (floor)   ${fmt(startup)}`)
-    console.log(`  captureLive alone, in-process       ${fmt(inProcess)}`)
-    return {oursMs: median(ours), shMs: median(sh), ratio: median(ours) / median(sh), startupMs: median(startup), captureLiveMs: median(inProcess)}
+    console.log(`  nestreport collect (fresh process)  wall ${fmt(ours.wall)}${cpu(ours)}`)
+    console.log(`  plain sh script, same spec          wall ${fmt(sh.wall)}${cpu(sh)}`)
+    console.log(`  node bin/run.js --version (floor)   wall ${fmt(startup.wall)}${cpu(startup)}`)
+    console.log(`  captureLive alone, in-process       wall ${fmt(inProcess)}`)
+    console.log(`  ratio ours/sh: wall ${ratio(ours.wall, sh.wall)}${ours.cpu.length > 0 ? `, cpu ${ratio(ours.cpu, sh.cpu)}` : ''}`)
+    return {oursMs: median(ours.wall), shMs: median(sh.wall), ratio: median(ours.wall) / median(sh.wall), startupMs: median(startup.wall), captureLiveMs: median(inProcess)}
   } finally {
     rmSync(work, {recursive: true, force: true})
   }

@@ -5,6 +5,8 @@
  * kill in case something outside the group still holds the pipes open.
  */
 import {spawn} from 'node:child_process'
+import {constants} from 'node:fs'
+import {access, stat} from 'node:fs/promises'
 
 export interface RunOptions {
   timeoutMs: number
@@ -69,8 +71,42 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-export function runCommand(argv: string[], options: RunOptions): Promise<RunResult> {
+/**
+ * The executable argv[0] names, looked up in PATH like execvp would; null when there is none.
+ * Looking first spares a fork of this (large) process for every tool that is not installed.
+ */
+async function findExecutable(name: string): Promise<string | null> {
+  if (name.includes('/')) return name
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir.startsWith('/')) continue
+    const candidate = `${dir}/${name}`
+    try {
+      await access(candidate, constants.X_OK)
+      if ((await stat(candidate)).isFile()) return candidate
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return null
+}
+
+function notFound(name: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`spawn ${name} ENOENT`)
+  error.code = 'ENOENT'
+  return error
+}
+
+export async function runCommand(argv: string[], options: RunOptions): Promise<RunResult> {
   const started = performance.now()
+  const executable = await findExecutable(argv[0])
+  if (executable === null) {
+    const empty = Buffer.alloc(0)
+    return {stdout: empty, stderr: empty, exitCode: null, signal: null, timedOut: false, truncated: false, spawnError: notFound(argv[0]), durationMs: Math.round(performance.now() - started)}
+  }
+  return spawnWithTimeout(executable, argv, options, started)
+}
+
+function spawnWithTimeout(executable: string, argv: string[], options: RunOptions, started: number): Promise<RunResult> {
   const stdout = new TailBuffer(options.maxBytes)
   const stderr = new TailBuffer(options.maxBytes)
   return new Promise((resolve) => {
@@ -94,7 +130,8 @@ export function runCommand(argv: string[], options: RunOptions): Promise<RunResu
     }
 
     // LC_ALL=C: parsers expect the untranslated output of lscpu, systemd-detect-virt, ...
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = spawn(executable, argv.slice(1), {
+      argv0: argv[0],
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {...process.env, LC_ALL: 'C', LANG: 'C'},
