@@ -166,9 +166,10 @@ function collectVotes(inp: HypervisorInputs): Vote[] {
     }
     const pv = /Booting paravirtualized kernel on (.+?)\s*$/.exec(text)
     if (pv) {
-      // "bare hardware" is printed on bare metal and under TCG alike: a fact, not a vote.
-      const id: Indication = /KVM/.test(pv[1]) ? 'kvm' : /Xen/.test(pv[1]) ? 'xen' : /bare hardware/.test(pv[1]) ? 'bare-metal' : 'other'
-      vote(id, id === 'bare-metal' ? 0 : 6, `kernel: "Booting paravirtualized kernel on ${pv[1]}"`, source)
+      const fact = `kernel: "Booting paravirtualized kernel on ${pv[1]}"`
+      // "bare hardware" is printed on bare metal and under TCG alike: a fact for the reader, not a vote.
+      if (/bare hardware/.test(pv[1])) votes.push({indicates: 'bare-metal', weight: 0, evidence: {fact, source, indicates: 'bare-metal-or-tcg'}})
+      else vote(/KVM/.test(pv[1]) ? 'kvm' : /Xen/.test(pv[1]) ? 'xen' : 'other', 6, fact, source)
       continue
     }
     if (/kvm-clock: Using msrs/.test(text)) vote('kvm', 6, 'kernel: kvm-clock registered ("kvm-clock: Using msrs ...")', source)

@@ -19,6 +19,8 @@ interface Expectation {
   nested?: boolean | null
   /** Accelerators of the running QEMU processes, by runtime truth. */
   qemuAccels?: string[]
+  /** A crash report the kernel log must yield, with its raw lines. */
+  oops?: RegExp
 }
 
 const EXPECTED: Record<string, Expectation> = {
@@ -26,7 +28,7 @@ const EXPECTED: Record<string, Expectation> = {
   'intel-l0-nested-off': {level: 'L0', isGuest: false, hypervisor: 'none', vendorModule: 'kvm_intel', nested: false},
   'intel-l0': {level: 'L0', isGuest: false, hypervisor: 'none', vendorModule: 'kvm_intel', nested: true},
   'amd-l0': {level: 'L0', isGuest: false, hypervisor: 'none', vendorModule: 'kvm_amd', nested: true},
-  'amd-l1': {level: 'L1', isGuest: true, hypervisor: 'kvm', vendorModule: 'kvm_amd'},
+  'amd-l1': {level: 'L1', isGuest: true, hypervisor: 'kvm', vendorModule: 'kvm_amd', qemuAccels: ['kvm'], oops: /svm_set_nested_state/},
   'amd-l2': {level: 'L2', isGuest: true, hypervisor: 'kvm'},
   // A KVM guest (L1) whose own guest (L2) runs on TCG.
   'tcg-l1': {level: 'L1', isGuest: true, hypervisor: 'kvm', qemuAccels: ['tcg']},
@@ -57,6 +59,12 @@ describe('buildLevelModel on the capture fixtures', () => {
     if (want.vendorModule !== undefined) expect(model.kvm.vendorModule).toBe(want.vendorModule)
     if (want.nested !== undefined) expect(model.kvm.nesting.nested).toBe(want.nested)
     if (want.qemuAccels !== undefined) expect(model.qemu.processes.map((p) => p.accel)).toEqual(want.qemuAccels)
+    if (want.oops) {
+      const report = model.kernelLog.oopses.find((o) => want.oops!.test(o.title))
+      expect(report, model.kernelLog.oopses.map((o) => o.title).join(', ')).toBeDefined()
+      expect(report!.text.split('\n')).toHaveLength(report!.endLine - report!.startLine + 1)
+      expect(report!.text).toMatch(/WARNING: .*svm_set_nested_state/)
+    }
     for (const e of model.virt.evidence) expect(e.source, e.fact).not.toBe('')
   })
 })
