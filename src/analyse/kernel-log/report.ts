@@ -353,5 +353,6 @@ export class ReportBuilder {
 }
 
 function needsFunc(kind: OopsKind): boolean {
-  return kind !== 'panic' && kind !== 'mce' && kind !== 'nmi' && kind !== 'slab' && kind !== 'lockdep'
+  // An RCU stall on an idle CPU (the vCPU preempted by the level below) has no guilty frame by nature.
+  return kind !== 'panic' && kind !== 'mce' && kind !== 'nmi' && kind !== 'slab' && kind !== 'lockdep' && kind !== 'rcu-stall'
 }

@@ -21,6 +21,8 @@ const CAP = 1500
 /** A `Kernel panic` this many lines after a report closed still belongs to it. */
 const PANIC_WINDOW = 60
 const DROPPED_RE = /^\*\* \d+ printk messages dropped \*\*/
+const SEPARATOR_RE = /^={20,}\s*$/
+const SANITIZERS: ReadonlySet<string> = new Set(['kasan', 'kfence', 'kcsan', 'kmsan'])
 const CUT_HERE_RE = /^-+\[ cut here ?\]-+/
 const REBOOT_RE = /^Linux version \d/
 
@@ -101,6 +103,15 @@ export class KernelLogScanner {
     if (CUT_HERE_RE.test(text)) {
       // `------------[ cut here ]------------` opens the next report of this context.
       this.close(key)
+      return
+    }
+    if (SEPARATOR_RE.test(text)) {
+      // `=====...` closes a sanitizer report (KASAN, KFENCE, KCSAN, KMSAN) and opens lockdep and
+      // sanitizer banners: it never extends any other report.
+      if (SANITIZERS.has(current.kind) && lineNo - current.startLine > 1) {
+        current.addBody(text, lineNo)
+        this.close(key)
+      } else current.addOther(text)
       return
     }
     if (DROPPED_RE.test(text)) current.markDropped()

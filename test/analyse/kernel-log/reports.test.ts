@@ -198,6 +198,18 @@ describe('crash reports', () => {
     expect(a.panicked).toBe(true)
   })
 
+  it('hard lockup with its panic, RCU stall on an idle CPU, KFENCE and KCSAN', () => {
+    const lines = fixtureLines('lockups-kfence-kcsan.txt')
+    const a = analyseKernelLog(lines.join('\n'))
+    expect(a.oopses.map((o) => [o.kind, o.title, o.startLine, o.endLine, o.panicked, o.corrupted])).toEqual([
+      ['hard-lockup', 'watchdog: hard LOCKUP in svm_vcpu_blocking', 1, lineOf(lines, 'end Kernel panic'), true, false],
+      ['rcu-stall', 'INFO: rcu detected stall', lineOf(lines, 'rcu: INFO'), lineOf(lines, '</TASK>', lineOf(lines, 'rcu: INFO')), false, false],
+      ['kfence', 'KFENCE: use-after-free read in kvm_io_bus_read', lineOf(lines, 'KFENCE'), lineOf(lines, 'KCSAN') - 2, false, false],
+      ['kcsan', 'KCSAN: data-race in kvm_vcpu_kick / vcpu_enter_guest', lineOf(lines, 'KCSAN'), lines.length, false, false],
+    ])
+    expect(a.oopses[0].panicReason).toBe('Hard LOCKUP')
+  })
+
   it('a standalone panic is its own report', () => {
     const text = 'VFS: Cannot open root device "vda1" or unknown-block(0,0): error -6\nKernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\nCPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.8.0 #1\n---[ end Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0) ]---\n'
     const a = analyseKernelLog(text)
