@@ -139,11 +139,30 @@ class DeadlineError extends Error {
   code = 'ETIMEDOUT'
 }
 
+let abandoned = 0
+
+/**
+ * File operations given up on at their deadline and still pending (a hung /sys or NFS read). Node
+ * cannot cancel them and they keep the process alive, so the CLI exits explicitly when this is > 0.
+ */
+export function abandonedOperations(): number {
+  return abandoned
+}
+
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
+  let gaveUp = false
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(`no answer after ${ms / 1000}s`)), ms)
+    timer = setTimeout(() => {
+      gaveUp = true
+      abandoned++
+      reject(new DeadlineError(`no answer after ${ms / 1000}s`))
+    }, ms)
   })
+  const settled = () => {
+    if (gaveUp) abandoned--
+  }
+  promise.then(settled, settled)
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer))
 }
 

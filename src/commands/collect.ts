@@ -40,6 +40,10 @@ export default class Collect extends BaseCommand {
       this.log(`bundle: ${result.bundlePath}`)
       this.log(`report: ${result.reportPath}`)
     }
+    // A read that hung past its timeout cannot be cancelled and would keep the process alive
+    // after the work is done: leave once the output is flushed.
+    const {abandonedOperations} = await import('../capture/walk-context.js')
+    if (abandonedOperations() > 0) setTimeout(() => process.exit(), 500).unref()
     return result.model
   }
 }

@@ -4,6 +4,7 @@ import type {SpecItem} from '../../src/capture/spec.js'
 import type {ManifestEntry} from '../../src/capture/types.js'
 import {parseCpuidLeaves, parseKeyValues} from '../../src/capture/view.js'
 import {walkSpec} from '../../src/capture/walk.js'
+import {abandonedOperations} from '../../src/capture/walk-context.js'
 import {FakeHost} from './fake-host.js'
 
 const why = 'test'
@@ -38,6 +39,26 @@ describe('walkSpec: files', () => {
       expect(e.durationMs).toBeGreaterThanOrEqual(0)
       expect(e.bytes).toBeTypeOf('number')
     }
+  })
+
+  it('gives up on a file read that never answers, and counts it as abandoned', async () => {
+    const host = new FakeHost({'/sys/hung': 'x', '/proc/version': 'Linux\n'})
+    const readFile = host.readFile.bind(host)
+    let release: () => void = () => {}
+    host.readFile = (path, max) => (path === '/sys/hung' ? new Promise((resolve) => (release = () => resolve({data: Buffer.from('late'), truncated: false}))) : readFile(path, max))
+    const spec: SpecItem[] = [
+      {kind: 'file', path: '/sys/hung', group: 'g', why},
+      {kind: 'file', path: '/proc/version', group: 'g', why},
+    ]
+    const r = await walkSpec(host, {timeoutSeconds: 0.2, spec})
+    expect(r.entries[0]).toMatchObject({status: 'timed-out'})
+    expect(r.entries[0].reason).toMatch(/no answer after 0.2s/)
+    expect(r.entries[1]).toMatchObject({status: 'ok'})
+    expect(r.files.has('/sys/hung')).toBe(false)
+    expect(abandonedOperations()).toBe(1)
+    release()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(abandonedOperations()).toBe(0)
   })
 
   it('keeps spec order in the manifest whatever order the work finished in', async () => {
