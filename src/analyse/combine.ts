@@ -25,6 +25,7 @@ import type {LevelModel, LevelName} from '../model/level.js'
 import {buildChecklist} from './checklist.js'
 import {buildComparison} from './comparison.js'
 import {chainText} from './chain.js'
+import {runsGuest} from './findings/common.js'
 import {analyseSetup} from './findings/index.js'
 
 export interface CombineInput {
@@ -47,13 +48,15 @@ interface Placed {
   input: CombineInput
   level: LevelName | null
   assignedBy: AssignedBy | null
+  /** For assignedBy 'linked': the bundle above and how it runs this one. */
+  linkedBy?: string
 }
 
 export function combineLevels(inputs: CombineInput[], options: CombineOptions = {}): CombinedModel {
   if (inputs.length === 0) throw new NestreportError('usage', 'no bundles given: pass the bundle of each level (L0, L1, L2)')
   const placed = assignLevels(inputs)
   const levels: CombinedLevel[] = placed
-    .map((p, i) => toCombinedLevel(p.input, p.input.position ?? i + 1, p.level!, p.assignedBy!))
+    .map((p, i) => toCombinedLevel(p, p.input.position ?? i + 1))
     .sort((a, b) => LEVEL_ORDER.indexOf(a.level) - LEVEL_ORDER.indexOf(b.level))
   const models = levels.map((l) => l.model)
   const present = new Set(levels.map((l) => l.level))
@@ -67,7 +70,7 @@ export function combineLevels(inputs: CombineInput[], options: CombineOptions = 
     levels,
     missingLevels: LEVEL_ORDER.filter((l) => !present.has(l)),
     comparison: buildComparison(levels),
-    findings: analyseSetup(models),
+    findings: analyseSetup(models, {linked: levels.filter((l) => l.assignedBy === 'linked').map((l) => l.level)}),
     checklist: buildChecklist(
       levels.map((l) => ({
         level: l.level,
@@ -88,6 +91,7 @@ function assignLevels(inputs: CombineInput[]): Placed[] {
     if (input.model.level.detected) return {input, level: input.model.level.detected, assignedBy: 'detected'}
     return {input, level: null, assignedBy: null}
   })
+  placeByLinks(placed)
   for (const name of LEVEL_ORDER) {
     const claim = placed.filter((p) => p.level === name)
     if (claim.length > 1) {
@@ -109,15 +113,49 @@ function assignLevels(inputs: CombineInput[]): Placed[] {
   return placed
 }
 
-function toCombinedLevel(input: CombineInput, position: number, level: LevelName, assignedBy: AssignedBy): CombinedLevel {
+/**
+ * A bundle run by another bundle of the set (its QEMU or libvirt domain names this host, or its
+ * -uuid is this guest's DMI UUID) sits one level below it. This beats detection, which cannot tell
+ * an L1 from an L2 that also has /dev/kvm, or an L1 without vmx from an L2; explicit --level wins.
+ */
+function placeByLinks(placed: Placed[]): void {
+  const parent = new Map<Placed, {by: Placed; how: string}>()
+  for (const lower of placed) {
+    const uppers = placed.flatMap((upper) => {
+      const how = upper === lower ? null : runsGuest(upper.input.model, lower.input.model)
+      return how ? [{by: upper, how}] : []
+    })
+    // Two bundles claiming the same guest say nothing reliable.
+    if (uppers.length === 1) parent.set(lower, uppers[0])
+  }
+  const explicit = (p: Placed) => p.assignedBy === 'command-line' || p.assignedBy === 'bundle-override'
+  const resolve = (p: Placed, seen: Set<Placed>): LevelName | null => {
+    const link = parent.get(p)
+    if (explicit(p) || !link || seen.has(p)) return p.level
+    seen.add(p)
+    const upper = resolve(link.by, seen)
+    const index = upper ? LEVEL_ORDER.indexOf(upper) + 1 : -1
+    if (index <= 0 || index >= LEVEL_ORDER.length) return p.level
+    const level = LEVEL_ORDER[index]
+    p.level = level
+    p.assignedBy = 'linked'
+    p.linkedBy = `${link.by.input.bundleName} (${link.how})`
+    return level
+  }
+  for (const p of placed) resolve(p, new Set())
+}
+
+function toCombinedLevel(placed: Placed, position: number): CombinedLevel {
+  const {input, linkedBy} = placed
+  const level = placed.level!
+  const assignedBy = placed.assignedBy!
   const m = input.model
   const detected = m.level.detected ? `detected ${m.level.detected}${m.level.reasons.length > 0 ? ` (${m.level.reasons.join('; ')})` : ''}` : 'not detected'
-  const why =
-    assignedBy === 'detected'
-      ? `${detected}`
-      : assignedBy === 'only-level-left'
-        ? `${detected}; ${level} is the only level no other bundle claims`
-        : `${ASSIGNED_BY_WORDS[assignedBy]} says ${level}; ${detected}`
+  let why: string
+  if (assignedBy === 'detected') why = detected
+  else if (assignedBy === 'only-level-left') why = `${detected}; ${level} is the only level no other bundle claims`
+  else if (assignedBy === 'linked') why = `run by ${linkedBy}; ${detected}`
+  else why = `${ASSIGNED_BY_WORDS[assignedBy]} says ${level}; ${detected}`
   return {
     level,
     bundle: input.bundleName,

@@ -68,13 +68,14 @@ export const ComparisonRow = z.object({
 })
 export type ComparisonRow = z.infer<typeof ComparisonRow>
 
-export const AssignedBy = z.enum(['command-line', 'bundle-override', 'detected', 'only-level-left'])
+export const AssignedBy = z.enum(['command-line', 'bundle-override', 'linked', 'detected', 'only-level-left'])
 export type AssignedBy = z.infer<typeof AssignedBy>
 
 /** How each way of assigning a level is worded in messages and reports. */
 export const ASSIGNED_BY_WORDS: Record<AssignedBy, string> = {
   'command-line': '--level on the report command line',
   'bundle-override': '--level at capture time',
+  linked: 'run by the level above',
   detected: 'detected',
   'only-level-left': 'the only level left',
 }

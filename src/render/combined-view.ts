@@ -60,13 +60,15 @@ function oopsesView(model: CombinedModel) {
       summary:
         log.source === null
           ? 'no kernel log captured'
-          : `${plural(log.oopses.length, 'report', 'reports')} in ${log.lines} lines${log.panicked ? ', kernel panicked' : ''}`,
+          : `${plural(log.oopses.length, 'report', 'reports')}${log.panicked ? ', kernel panicked' : ''} (read ${log.source}, ${log.lines} lines${log.extraSources.map((x) => `; ${x}`).join('')})`,
       oopses: log.oopses.map((o) => {
         const file = archivePathOf(l.archiveDir, o.source) ?? `${l.archiveDir}/${o.source}`
         return {
           title: o.title,
           kind: o.kind,
-          kindTags: [o.kind, o.kvmRelated ? 'KVM-related' : null, o.panicked ? 'panicked' : null].filter(Boolean).join(', '),
+          kindTags: [o.kind, o.kvmRelated ? 'KVM-related' : null, o.panicked ? 'panicked' : null, o.source.endsWith('-previous') ? 'previous boot' : null]
+            .filter(Boolean)
+            .join(', '),
           file,
           link: `${file}#L${o.startLine}`,
           lines: o.startLine === o.endLine ? `line ${o.startLine}` : `lines ${o.startLine}-${o.endLine}`,

@@ -28,8 +28,9 @@ describe('combineLevels: level assignment', () => {
       ],
       {now},
     )
-    expect(model.levels.map((l) => `${l.level}=${l.bundle}:${l.assignedBy}`)).toEqual(['L0=a.tar.gz:detected', 'L1=b.tar.gz:detected', 'L2=c.tar.gz:detected'])
-    expect(model.levels[1].why).toBe('detected L1 (hypervisor flag set; KVMKVMKVM signature; /dev/kvm present)')
+    expect(model.levels.map((l) => `${l.level}=${l.bundle}:${l.assignedBy}`)).toEqual(['L0=a.tar.gz:detected', 'L1=b.tar.gz:linked', 'L2=c.tar.gz:linked'])
+    expect(model.levels[1].why).toBe('run by a.tar.gz (QEMU -name l1 matches its host name (pid 9120)); detected L1 (hypervisor flag set; KVMKVMKVM signature; /dev/kvm present)')
+    expect(model.levels.map((l) => l.position)).toEqual([2, 3, 1])
     expect(model.missingLevels).toEqual([])
     expect(model.generatedAt).toBe('2026-11-25T16:00:00.000Z')
     expect(() => CombinedModel.parse(model)).not.toThrow()
@@ -59,8 +60,38 @@ describe('combineLevels: level assignment', () => {
     expect(e.message).toBe('2 bundles are L1: x.tar.gz (detected), y.tar.gz (detected); say which level each is with --level FILE=L0|L1|L2')
   })
 
+  it('places a bundle below the bundle whose QEMU runs it, whatever detection said', () => {
+    // Both look like guest hypervisors from inside (an L2 with svm loads kvm_amd too).
+    const l2WithKvm = edit(kvmL1Model(), (m) => {
+      m.kernel.hostname.value = 'l2'
+      m.capture.label = null
+      m.qemu.processes = []
+    })
+    const model = combineLevels([{model: l2WithKvm, bundleName: 'x'}, {model: kvmL1Model(), bundleName: 'y'}, {model: amdL0Model(), bundleName: 'z'}], {now})
+    expect(model.levels.map((l) => `${l.level}=${l.bundle}:${l.assignedBy}`)).toEqual(['L0=z:detected', 'L1=y:linked', 'L2=x:linked'])
+    expect(model.findings.some((f) => f.id === 'LEVEL_LABEL_MISMATCH')).toBe(false)
+    // Linked by the DMI UUID the QEMU above was started with.
+    const byUuid = edit(l2WithKvm, (m) => {
+      m.kernel.hostname.value = 'renamed'
+      m.virt.dmi.product_uuid = 'C41ADFB9-0000-4000-8000-000000000001'
+    })
+    const l1 = edit(kvmL1Model(), (m) => {
+      m.qemu.processes[0].argv.push('-uuid', 'c41adfb9-0000-4000-8000-000000000001')
+    })
+    const linked = combineLevels([{model: byUuid, bundleName: 'x'}, {model: l1, bundleName: 'y'}], {now})
+    expect(linked.levels.map((l) => `${l.level}:${l.assignedBy}`)).toEqual(['L1:detected', 'L2:linked'])
+    expect(linked.levels[1].why).toMatch(/^run by y \(QEMU -uuid matches its DMI product UUID \(pid 7001\)\)/)
+  })
+
+  it('an explicit --level beats a link', () => {
+    const model = combineLevels([{model: amdL0Model(), bundleName: 'a'}, {model: kvmL1Model(), bundleName: 'b', levelOverride: 'L2'}], {now})
+    expect(model.levels.map((l) => `${l.level}:${l.assignedBy}`)).toEqual(['L0:detected', 'L2:command-line'])
+  })
+
   it('places one undetected bundle on the only free level, and refuses when that is ambiguous', () => {
-    const unknown = asLevel(l2Model(), null, null)
+    const unknown = edit(asLevel(l2Model(), null, null), (m) => {
+      m.kernel.hostname.value = 'unlinked'
+    })
     const model = combineLevels([{model: amdL0Model(), bundleName: 'a'}, {model: kvmL1Model(), bundleName: 'b'}, {model: unknown, bundleName: 'u'}], {now})
     expect(model.levels[2]).toMatchObject({level: 'L2', assignedBy: 'only-level-left'})
     const e = usageError(() => combineLevels([{model: amdL0Model(), bundleName: 'a'}, {model: unknown, bundleName: 'u'}]))

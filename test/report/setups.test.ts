@@ -79,8 +79,8 @@ describe.skipIf(!haveFixtures(['intel-l0', 'tcg-l1', 'tcg-l2']))('L1 with its L2
     const {model} = result
     expect(model.levels.map((l) => `${l.level} ${l.bundle} ${l.assignedBy}`)).toEqual([
       'L0 nestreport-intel-l0.tar.gz detected',
-      'L1 nestreport-tcg-l1.tar.gz detected',
-      'L2 nestreport-tcg-l2.tar.gz detected',
+      'L1 nestreport-tcg-l1.tar.gz linked',
+      'L2 nestreport-tcg-l2.tar.gz linked',
     ])
     expect(model.chain).toMatch(/^L0 bare metal, .* -> L1 QEMU 7\.2\.22 -cpu host,migratable=on \(KVM\), .* -> L2 QEMU 7\.2\.22 -cpu qemu64 \(TCG\), /)
     const tcg = model.findings.find((f) => f.id === 'L2_ON_TCG')!

@@ -11,6 +11,8 @@ export interface Setup {
   levels: LevelModel[]
   /** `nestreport check` on one machine: checks that need a neighbour level stay silent. */
   single: boolean
+  /** Levels placed because the bundle above runs them (combine's link step), not by detection. */
+  linked?: LevelName[]
 }
 
 export function levelOf(model: LevelModel): LevelName | null {
@@ -107,18 +109,54 @@ export interface QemuBelow {
   how: string
 }
 
+/** The guest's DMI product UUID, which QEMU sets from -uuid (libvirt passes the domain UUID). */
+function productUuid(model: LevelModel): string | null {
+  return model.virt.dmi.product_uuid?.toLowerCase() ?? null
+}
+
+/** Why this QEMU process runs `lower`: its -name is lower's host name, or its -uuid lower's DMI UUID. */
+function processRuns(p: QemuProcess, lower: LevelModel): string | null {
+  const host = lower.kernel.hostname.value
+  if (host && p.name === host) return `QEMU -name ${host} matches its host name`
+  const uuid = productUuid(lower)
+  const i = p.argv.indexOf('-uuid')
+  if (uuid && i >= 0 && p.argv[i + 1]?.toLowerCase() === uuid) return `QEMU -uuid matches its DMI product UUID`
+  return null
+}
+
+/**
+ * How `upper` runs `lower` as a guest, or null when nothing links them: a running QEMU or libvirt
+ * domain of `upper` named after lower's host name, or started with lower's DMI UUID. This is what
+ * tells L1 from L2 when both are guests that can run guests (a guest cannot see how deep it is).
+ */
+export function runsGuest(upper: LevelModel, lower: LevelModel): string | null {
+  for (const p of upper.qemu.processes) {
+    const how = processRuns(p, lower)
+    if (how) return `${how} (pid ${p.pid})`
+  }
+  const host = lower.kernel.hostname.value
+  const domain = host ? upper.libvirt.domains.find((d) => d.running && d.name === host) : undefined
+  return domain ? `running libvirt domain ${domain.name} matches its host name` : null
+}
+
+export interface QemuBelow {
+  process: QemuProcess
+  /** How the process was picked among several ("the only QEMU running", "QEMU -name l1 matches its host name"). */
+  how: string
+}
+
 /**
  * The QEMU process at `upper` that runs the level below it. With one QEMU it is that one; with
- * several, the one whose -name matches the lower level's host name; otherwise none is chosen.
+ * several, the one linked to the lower level by name or UUID; otherwise none is chosen.
  */
 export function qemuRunningBelow(upper: LevelModel, lower?: LevelModel): QemuBelow | null {
   const procs = upper.qemu.processes
   if (procs.length === 0) return null
   if (procs.length === 1) return {process: procs[0], how: 'the only QEMU running'}
-  const host = lower?.kernel.hostname.value
-  if (host) {
-    const named = procs.find((p) => p.name === host)
-    if (named) return {process: named, how: `-name matches ${levelOf(lower!) ?? 'the lower level'}'s host name`}
+  if (!lower) return null
+  for (const p of procs) {
+    const how = processRuns(p, lower)
+    if (how) return {process: p, how}
   }
   return null
 }

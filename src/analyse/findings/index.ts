@@ -4,7 +4,7 @@
  * Pass results are findings too (severity 'pass'), so `check` prints what held as well as what did not.
  */
 import {compareFindings, type Finding} from '../../model/combined.js'
-import type {LevelModel} from '../../model/level.js'
+import type {LevelModel, LevelName} from '../../model/level.js'
 import {acceleratorBelow} from './acceleration.js'
 import {evidence, finding, levelOf, type Setup} from './common.js'
 import {devKvm, nonVmxSvmModule} from './kvm-device.js'
@@ -39,8 +39,8 @@ const PER_LEVEL: Family[] = [
 const ACROSS_LEVELS: Family[] = [missingLevels, vendorMismatch, sameOopsAcrossLevels]
 
 /** Every finding for a setup whose models carry their assigned level in level.effective. */
-export function analyseSetup(levels: LevelModel[]): Finding[] {
-  const setup: Setup = {levels, single: false}
+export function analyseSetup(levels: LevelModel[], context: {linked?: LevelName[]} = {}): Finding[] {
+  const setup: Setup = {levels, single: false, linked: context.linked}
   return [...PER_LEVEL, ...ACROSS_LEVELS].flatMap((family) => family(setup)).sort(compareFindings)
 }
 

@@ -33,7 +33,9 @@ export function labelMismatch(setup: Setup): Finding[] {
     if (!used) continue
     const ev: FindingEvidence[] = []
     const detected = model.level.detected
-    if (detected && detected !== used) {
+    // A guest cannot see how deep it is: L1 versus L2 proven by the level above is no contradiction.
+    const depthOnly = detected !== 'L0' && used !== 'L0' && setup.linked?.includes(used)
+    if (detected && detected !== used && !depthOnly) {
       ev.push(evidence(used, 'level detection', `detected ${detected} (${model.level.detectedRole}): ${model.level.reasons.join('; ') || 'no reasons recorded'}`))
       ev.push(evidence(used, model.level.override ? '--level' : 'assignment', `used as ${used}`))
     }
