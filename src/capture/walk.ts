@@ -1,8 +1,8 @@
 /**
  * The capture engine: walks CAPTURE_SPEC over a Host and records every file read and command run
  * in the manifest, with how it ended. Items run concurrently but bounded (file reads through the
- * libuv pool, a few commands at a time for a 2-core machine); the manifest keeps spec order
- * whatever order the work finished in, so two captures of the same machine compare line by line.
+ * libuv pool, two commands per core); the manifest keeps spec order whatever order the work
+ * finished in, so two captures of the same machine compare line by line.
  */
 import {describeError} from '../lib/errors.js'
 import type {Host, HostStat} from './host.js'
@@ -54,6 +54,7 @@ async function expandGlob(ctx: WalkContext, pattern: string, group: string): Pro
         .catch(() => false),
     ),
   )
+  problems.sort((a, b) => (a.id < b.id ? -1 : 1))
   return {matches: candidates.filter((_, i) => isFile[i]).sort(), problems}
 }
 
@@ -162,7 +163,7 @@ async function captureItem(ctx: WalkContext, item: SpecItem): Promise<ManifestEn
 export async function walkSpec(host: Host, options: WalkOptions): Promise<WalkResult> {
   const ctx = new WalkContext(host, options)
   const spec = options.spec ?? CAPTURE_SPEC
-  // Start commands that others fall back from first, so a fallback always finds its primary.
+  // Start fallbacks last, so a fallback always finds its primary already started.
   const order = [...spec.keys()].sort((a, b) => Number(isFallback(spec[a])) - Number(isFallback(spec[b])))
   const results: ManifestEntry[][] = new Array(spec.length)
   await Promise.all(
