@@ -134,6 +134,13 @@ describe('walkSpec: commands', () => {
     expect(r.commands.get('stubborn')!.stdout.toString()).toBe('started\n')
   })
 
+  it('keeps the tail of a command output beyond its cap', async () => {
+    const spec: SpecItem[] = [{kind: 'command', id: 'chatty', argv: ['seq', '1', '200000'], maxBytes: 14, group: 'g', why}]
+    const r = await walkSpec(new FakeHost(), {timeoutSeconds: 10, spec})
+    expect(r.commands.get('chatty')!.stdout.toString()).toBe('199999\n200000\n')
+    expect(r.entries[0]).toMatchObject({status: 'ok', truncated: true, bytes: 14})
+  })
+
   it('records a command that is not installed as missing, with no output stored', async () => {
     const spec: SpecItem[] = [
       {kind: 'command', id: 'nope', argv: ['nestreport-test-no-such-command'], group: 'g', why},
