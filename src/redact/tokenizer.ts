@@ -179,9 +179,9 @@ export class Tokenizer {
     if (text.includes(':')) {
       for (const m of text.matchAll(IPV6_CANDIDATE)) {
         const address = m[0].replace(/\/\d+$/, '').replace(/%.*$/, '')
-        if (!isIpv6(address) || isPublicKnowledgeIpv6(address) || this.seeds.pseudonyms.has(address.toLowerCase())) continue
         // Bare hex pairs like a MAC or a time are not IPv6: require "::" or all eight groups.
         if (!address.includes('::') && address.split(':').length !== 8) continue
+        if (!isIpv6(address) || isPublicKnowledgeIpv6(address) || this.seeds.pseudonyms.has(address.toLowerCase())) continue
         found.push({start: m.index, end: m.index + address.length, kind: 'ipv6', value: address})
       }
     }
