@@ -66,11 +66,19 @@ export function redactBuffer(data: Buffer, context: RedactionContext): Buffer {
   return out === text ? data : Buffer.from(out, encoding)
 }
 
-/** Files whose whole content is a name: matched exactly even when the name is short (`vm`). */
-const EXACT_FILES = /^\/(?:proc\/sys\/kernel\/(?:hostname|domainname)|etc\/hostname|etc\/machine-id|var\/lib\/dbus\/machine-id|sys\/class\/dmi\/id\/\w+)$/
+/** DMI fields that identify the machine (vendor and product names say what it is: they stay). */
+const DMI_IDENTITY = '(?:product_serial|board_serial|chassis_serial|product_uuid|board_asset_tag|chassis_asset_tag)'
+
+/**
+ * Files whose whole content is a name: matched exactly even when the name is short (`vm`). Only
+ * these: a host called `kvm` must not turn a DMI sys_vendor "KVM" into "host1".
+ */
+const EXACT_FILES = new RegExp(
+  `^/(?:proc/sys/kernel/(?:hostname|domainname)|etc/hostname|etc/machine-id|var/lib/dbus/machine-id|sys/class/dmi/id/${DMI_IDENTITY})$`,
+)
 
 /** Model fields whose whole value is a name. */
-const EXACT_MODEL_FIELDS = [/^kernel\.hostname\.value$/, /^virt\.dmi\.[^.]+$/]
+const EXACT_MODEL_FIELDS = [/^kernel\.hostname\.value$/, new RegExp(`^virt\\.dmi\\.${DMI_IDENTITY}$`)]
 
 export interface RedactedCapture {
   capture: Capture

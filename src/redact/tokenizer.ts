@@ -74,9 +74,9 @@ const HOST_POSITIONS = [
   String.raw`(?<=^${SYSLOG_STAMP} )%NAME%(?= \S)`,
   String.raw`(?<=^Linux )%NAME%(?= \d)`,
   String.raw`(?<=[A-Za-z0-9_.-]@)%NAME%${AFTER}(?!\.[A-Za-z0-9])`,
-  // getty banner "Debian GNU/Linux 12 vm ttyS0", and a line that is nothing but the name (uname -n).
+  // getty banner "Debian GNU/Linux 12 vm ttyS0". (A line holding only the name is not a position:
+  // one-value sysfs files would match, e.g. a DMI vendor "KVM" on a host called kvm.)
   String.raw`${BEFORE}%NAME%(?= (?:tty|hvc|console)\w*\s*$)`,
-  String.raw`^[ \t]*%NAME%(?=[ \t]*$)`,
 ]
 
 /** Where a name stands as a user name. */

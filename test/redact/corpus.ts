@@ -272,7 +272,7 @@ export function l1Capture(): Capture {
       '/var/log/kern.log': L1_KERN_LOG,
       '/sys/module/kvm_pvm/parameters/nested': 'Y\n',
       '/proc/sys/vm/overcommit_memory': '0\n',
-      '/var/log/console.log': 'Debian GNU/Linux 12 vm ttyS0\n\nvm login: root\nroot@vm:~# uname -n\nvm\n',
+      '/var/log/console.log': 'Debian GNU/Linux 12 vm ttyS0\n\nvm login: root\nroot@vm:~# uname -r\n6.18.44-fc-v657\n',
     },
     {
       uname: 'Linux vm 6.18.44-fc-v657 #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n',

@@ -124,13 +124,33 @@ describe('redactCapture with --redact', () => {
     const files = bundleTexts(capture, pvmL1Model())
     const all = [...files.values()].join('\n')
     expect(capture.files.get('/proc/sys/kernel/hostname')?.toString()).toBe('host1\n')
-    expect(all).not.toMatch(/hostname: vm\b|\bvm login:|^\w{3} \d+ [\d:]+ vm |@vm\b|^Linux vm |^vm$/m)
+    expect(all).not.toMatch(/hostname: vm\b|\bvm login:|^\w{3} \d+ [\d:]+ vm |@vm\b|^Linux vm /m)
     const kern = capture.files.get('/var/log/kern.log')!.toString()
     expect(kern).toContain('Nov 25 10:00:00 host1 kernel: [    1.000000] kvm_pvm: loaded, nested_pvm=1')
     for (const keep of ['nested_vmx_vmexit+0x7a/0x90 [kvm_intel]', 'vm_area_alloc+0x1c/0x60', 'svm_vcpu_run', 'Comm: vm-runner', 'kvm: vm 1234 exited, vmx disabled', 'arch/x86/kvm/vmx/nested.c']) {
       expect(kern).toContain(keep)
     }
     expect(capture.files.has('/proc/sys/vm/overcommit_memory')).toBe(true)
+  })
+
+  it('a host called kvm keeps KVM as DMI vendor, module name and hypervisor evidence', async () => {
+    const capture = l1Capture()
+    capture.manifest.hostname = 'kvm'
+    capture.files.set('/proc/sys/kernel/hostname', Buffer.from('kvm\n'))
+    capture.files.delete('/etc/hostname')
+    capture.files.set('/sys/class/dmi/id/sys_vendor', Buffer.from('KVM\n'))
+    capture.commands.set('uname', {stdout: Buffer.from('Linux kvm 6.18.44-fc-v657 #1 SMP x86_64 GNU/Linux\n'), stderr: Buffer.alloc(0)})
+    const model = pvmL1Model()
+    model.kernel.hostname = {value: 'kvm', source: '/proc/sys/kernel/hostname'}
+    model.virt.dmi = {sys_vendor: 'KVM', product_name: 'KVM'}
+    const before = JSON.stringify({kvm: model.kvm, virt: model.virt.evidence, hypervisor: model.virt.hypervisor})
+    const redacted = await redactCapture(capture, model, {identity: true})
+    expect(redacted.capture.files.get('/proc/sys/kernel/hostname')?.toString()).toBe('host1\n')
+    expect(redacted.capture.commands.get('uname')?.stdout.toString()).toBe('Linux host1 6.18.44-fc-v657 #1 SMP x86_64 GNU/Linux\n')
+    expect(redacted.capture.files.get('/sys/class/dmi/id/sys_vendor')?.toString()).toBe('KVM\n')
+    expect(redacted.model.virt.dmi).toEqual({sys_vendor: 'KVM', product_name: 'KVM'})
+    expect(redacted.model.kernel.hostname.value).toBe('host1')
+    expect(JSON.stringify({kvm: redacted.model.kvm, virt: redacted.model.virt.evidence, hypervisor: redacted.model.virt.hypervisor})).toBe(before)
   })
 
   it('gives the same pseudonyms across the bundles of one setup through the map file, kept private (0600)', async () => {
