@@ -1,12 +1,15 @@
-import {mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {createGzip} from 'node:zlib'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {readBundle} from '../../src/bundle/read.js'
+import {writeBundle} from '../../src/bundle/write.js'
 import {EXIT, NestreportError} from '../../src/lib/errors.js'
+import {l1Capture} from '../redact/corpus.js'
 import {goodEntries, gz, manifestJson, rawTar, tarHeader} from './tar-builder.js'
 
 let dir: string
@@ -66,6 +69,31 @@ describe('readBundle on a good bundle', () => {
     expect(bundle.report).toBeUndefined()
     expect(bundle.capture.manifest.source).toBe('script')
     expect([...bundle.capture.files.keys()]).toEqual(['/proc/cpuinfo'])
+  })
+})
+
+describe('readBundle reads what the writers produce', () => {
+  const LONG = `/sys/module/kvm_pvm/parameters/${'a_very_long_parameter_name_'.repeat(8)}end`
+
+  it('a bundle from writeBundle (archiver), with a path longer than ustar allows', async () => {
+    const capture = l1Capture()
+    capture.files.set(LONG, Buffer.from('Y\n'))
+    const file = await writeBundle({outputDir: dir, baseName: 'nestreport-L1-vm-20261125T100000Z', capture, extra: [{name: 'report.md', data: Buffer.from('# r\n')}]})
+    const bundle = await readBundle(file)
+    expect(bundle.capture.files.get(LONG)?.toString()).toBe('Y\n')
+    expect(bundle.capture.files.size).toBe(capture.files.size)
+    expect(bundle.report?.md).toBe('# r\n')
+  })
+
+  it('a capture made by GNU tar (long names as ././@LongLink entries)', async () => {
+    const top = join(dir, 'capture')
+    await mkdir(join(top, 'root', dirname(LONG)), {recursive: true})
+    await writeFile(join(top, 'manifest.json'), manifestJson({source: 'script'}))
+    await writeFile(join(top, 'root', LONG), 'N\n')
+    execFileSync('tar', ['--format=gnu', '-czf', join(dir, 'script.tar.gz'), '-C', dir, 'capture'])
+    const bundle = await readBundle(join(dir, 'script.tar.gz'))
+    expect(bundle.topDir).toBe('capture')
+    expect(bundle.capture.files.get(LONG)?.toString()).toBe('N\n')
   })
 })
 
