@@ -263,6 +263,19 @@ describe('the set of bundles', () => {
     expect(v.evidence).toHaveLength(2)
   })
 
+  it('levels that nothing links: warn when the UUIDs prove another guest, info when unconfirmed', () => {
+    const l1 = edit(kvmL1Model(), (m) => {
+      m.kernel.hostname.value = 'other-host'
+      m.virt.dmi.product_uuid = '11111111-2222-3333-4444-555555555555'
+    })
+    expect(ids(only(analyseSetup([amdL0Model(), l1]), 'LEVELS_NOT_LINKED'))).toEqual(['LEVELS_NOT_LINKED:info'])
+    const l0 = edit(amdL0Model(), (m) => {
+      m.qemu.processes[0].argv.push('-uuid', '99999999-2222-3333-4444-555555555555')
+    })
+    expect(ids(only(analyseSetup([l0, l1]), 'LEVELS_NOT_LINKED'))).toEqual(['LEVELS_NOT_LINKED:warn'])
+    expect(only(analyseSetup([amdL0Model(), kvmL1Model()]), 'LEVELS_NOT_LINKED')).toEqual([])
+  })
+
   it('orders findings fail, warn, info, pass', () => {
     const order = analyseSetup([intelL0Model(), pvmL1Model()]).map((f) => f.severity)
     const rank = {fail: 0, warn: 1, info: 2, pass: 3}

@@ -135,3 +135,24 @@ describe.skipIf(!haveFixtures(['pvm-l1']))('An L1 on PVM like the project machin
     await goldens('pvm-l1', result)
   })
 })
+
+describe.skipIf(!haveFixtures(['intel-l1-noVMX', 'intel-l0']))('An Intel L1 started with a named CPU model without vmx=on', () => {
+  it('fails VMX_NOT_EXPOSED naming the QEMU model and the load failure, and DEV_KVM_MISSING', async () => {
+    const {model} = await reportOf('l1-no-vmx', ['intel-l1-noVMX'])
+    const vmx = model.findings.find((f) => f.id === 'VMX_NOT_EXPOSED')!
+    expect(vmx.severity).toBe('fail')
+    expect(vmx.title).toContain('"Intel Xeon Processor (Cascadelake)" is a QEMU named model')
+    expect(vmx.evidence.filter((e) => e.text.includes('VMX not supported by CPU 0'))).toHaveLength(2)
+    expect(model.findings.find((f) => f.id === 'DEV_KVM_MISSING')?.advice).toContain('fix VMX_NOT_EXPOSED on L0 first')
+  })
+
+  it('given with the L0 of another setup, says the bundles do not belong together', async () => {
+    const {model} = await reportOf('mixed', ['intel-l0', 'intel-l1-noVMX'])
+    const f = model.findings.find((x) => x.id === 'LEVELS_NOT_LINKED')!
+    expect(f.severity).toBe('warn')
+    expect(f.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^-name debian12-l1, -uuid /)]))
+    // L0's QEMU runs another guest: its -cpu is not blamed for this L1.
+    expect(model.findings.find((x) => x.id === 'VMX_NOT_EXPOSED')!.evidence.every((e) => e.level === 'L1')).toBe(true)
+    expect(model.chain).toMatch(/-> L1 under KVM/)
+  })
+})

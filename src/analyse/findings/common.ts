@@ -114,14 +114,25 @@ function productUuid(model: LevelModel): string | null {
   return model.virt.dmi.product_uuid?.toLowerCase() ?? null
 }
 
+function processUuid(p: QemuProcess): string | null {
+  const i = p.argv.indexOf('-uuid')
+  return i >= 0 && p.argv[i + 1] ? p.argv[i + 1].toLowerCase() : null
+}
+
 /** Why this QEMU process runs `lower`: its -name is lower's host name, or its -uuid lower's DMI UUID. */
 function processRuns(p: QemuProcess, lower: LevelModel): string | null {
   const host = lower.kernel.hostname.value
   if (host && p.name === host) return `QEMU -name ${host} matches its host name`
   const uuid = productUuid(lower)
-  const i = p.argv.indexOf('-uuid')
-  if (uuid && i >= 0 && p.argv[i + 1]?.toLowerCase() === uuid) return `QEMU -uuid matches its DMI product UUID`
+  if (uuid && processUuid(p) === uuid) return `QEMU -uuid matches its DMI product UUID`
   return null
+}
+
+/** The process was started with a -uuid and `lower` has another DMI UUID: it runs some other guest. */
+export function processRunsOther(p: QemuProcess, lower: LevelModel): boolean {
+  const mine = processUuid(p)
+  const theirs = productUuid(lower)
+  return mine !== null && theirs !== null && mine !== theirs
 }
 
 /**
@@ -152,7 +163,7 @@ export interface QemuBelow {
 export function qemuRunningBelow(upper: LevelModel, lower?: LevelModel): QemuBelow | null {
   const procs = upper.qemu.processes
   if (procs.length === 0) return null
-  if (procs.length === 1) return {process: procs[0], how: 'the only QEMU running'}
+  if (procs.length === 1 && !(lower && processRunsOther(procs[0], lower))) return {process: procs[0], how: 'the only QEMU running'}
   if (!lower) return null
   for (const p of procs) {
     const how = processRuns(p, lower)

@@ -13,7 +13,7 @@ import {nestedOnL0, vmxExposedToL1} from './nesting.js'
 import {oopsPerLevel, sameOopsAcrossLevels} from './oops.js'
 import {slowL2Parameters} from './performance.js'
 import {qemuKvmErrors} from './qemu-log.js'
-import {labelMismatch, missingLevels, vendorMismatch, versionMismatch} from './set.js'
+import {labelMismatch, missingLevels, unlinkedLevels, vendorMismatch, versionMismatch} from './set.js'
 import {taintedKernels} from './taint.js'
 
 type Family = (setup: Setup) => Finding[]
@@ -36,7 +36,7 @@ const PER_LEVEL: Family[] = [
 ]
 
 /** Families that compare bundles: only meaningful for a set. */
-const ACROSS_LEVELS: Family[] = [missingLevels, vendorMismatch, sameOopsAcrossLevels]
+const ACROSS_LEVELS: Family[] = [missingLevels, unlinkedLevels, vendorMismatch, sameOopsAcrossLevels]
 
 /** Every finding for a setup whose models carry their assigned level in level.effective. */
 export function analyseSetup(levels: LevelModel[], context: {linked?: LevelName[]} = {}): Finding[] {

@@ -15,6 +15,7 @@ import {
   isX86,
   nonVmxSvmKvmModule,
   paramSource,
+  processRunsOther,
   qemuRunningBelow,
   rawParam,
   type Setup,
@@ -101,7 +102,7 @@ export function vmxExposedToL1(setup: Setup): Finding[] {
       ev.push(evidence('L0', paramSource(l0, vendorModuleOf(l0) ?? 'kvm_intel', 'nested'), 'nested disabled'))
     }
     const below = qemuRunningBelow(l0, l1)
-    const procs = below ? [below.process] : l0.qemu.processes
+    const procs = below ? [below.process] : l0.qemu.processes.filter((p) => !processRunsOther(p, l1))
     for (const p of procs) {
       const cause = cpuOptionCause(p.cpuModel, flagName)
       if (cause) {
@@ -117,6 +118,11 @@ export function vmxExposedToL1(setup: Setup): Finding[] {
       }
     }
   }
+  const named = l1.cpu.modelName.value
+  if (named && QEMU_NAMED_MODEL.test(named)) {
+    causes.push(`L1's CPU model "${named}" is a QEMU named model, not -cpu host`)
+    ev.push(evidence('L1', l1.cpu.modelName.source || '/proc/cpuinfo', `model name: ${named} (a QEMU CPU model name)`))
+  }
   const pvm = nonVmxSvmKvmModule(l1)
   if (pvm) {
     return [
@@ -130,6 +136,12 @@ export function vmxExposedToL1(setup: Setup): Finding[] {
       `On L0: make sure nested=1 (NESTED_DISABLED_L0), then start L1 with -cpu host, or add ${flagName}=on to a named model (e.g. -cpu Haswell-noTSX-IBRS,vmx=on); with libvirt use <cpu mode='host-passthrough'/> or <feature policy='require' name='${flagName}'/>. Restart L1 and check that /proc/cpuinfo in L1 lists ${flagName}.`),
   ]
 }
+
+/**
+ * Model names QEMU gives its named CPU models (target/i386/cpu.c model_id), as a guest sees them;
+ * with -cpu host the guest sees the real processor's name instead.
+ */
+const QEMU_NAMED_MODEL = /^(Intel (Xeon|Core|Atom) Processor \(|Intel Core i7 9xx|AMD EPYC(-\w+)? Processor|AMD Opteron 6\w+ \(|AMD Opteron\(tm\) Processor|QEMU Virtual CPU|QEMU TCG CPU|Common (32-bit )?KVM processor)/
 
 /** Why a QEMU -cpu option hides vmx/svm from the guest, or null when it passes it through. */
 export function cpuOptionCause(cpuModel: string | null, flagName: 'vmx' | 'svm'): string | null {

@@ -5,7 +5,7 @@
  */
 import {LEVEL_ORDER, type Finding, type FindingEvidence} from '../../model/combined.js'
 import type {LevelModel, LevelName} from '../../model/level.js'
-import {at, cpuVendor, describeProcess, evidence, finding, levelOf, parseVersion, type Setup} from './common.js'
+import {at, cpuVendor, describeProcess, evidence, finding, levelOf, parseVersion, processRunsOther, runsGuest, type Setup} from './common.js'
 
 /** LEVEL_MISSING: warn for a missing L0 or L1; for L2, warn when L1 runs a guest, info otherwise. */
 export function missingLevels(setup: Setup): Finding[] {
@@ -67,6 +67,37 @@ export function vendorMismatch(setup: Setup): Finding[] {
       finding('CPU_VENDOR_MISMATCH', emulated ? 'info' : 'warn', `${lowerName}'s CPU vendor is ${lower.cpu.vendor.value}, ${upperName}'s is ${upper.cpu.vendor.value}${emulated ? ' (emulated by TCG)' : ''}`, [upperName, lowerName],
         [evidence(upperName, upper.cpu.vendor.source, upper.cpu.vendor.value ?? ''), evidence(lowerName, lower.cpu.vendor.source, lower.cpu.vendor.value ?? '')],
         `A guest cannot use hardware virtualization of another vendor: ${lowerName} is emulated (TCG) or the bundles come from different machines. Check the assignment of bundles to levels.`),
+    )
+  }
+  return out
+}
+
+/**
+ * LEVELS_NOT_LINKED: adjacent bundles where nothing shows the upper one runs the lower one. warn when
+ * the upper level's QEMUs carry -uuid values and none is the lower level's DMI UUID (the bundles
+ * come from different setups); info when the link just cannot be confirmed (a libvirt domain name
+ * differs from the guest's host name and no UUID is known).
+ */
+export function unlinkedLevels(setup: Setup): Finding[] {
+  const out: Finding[] = []
+  for (const [upperName, lowerName] of [['L0', 'L1'], ['L1', 'L2']] as Array<[LevelName, LevelName]>) {
+    const upper = at(setup, upperName)
+    const lower = at(setup, lowerName)
+    if (!upper || !lower || runsGuest(upper, lower)) continue
+    const procs = upper.qemu.processes
+    const other = procs.length > 0 && procs.every((p) => processRunsOther(p, lower))
+    const ev: FindingEvidence[] = [
+      evidence(lowerName, lower.kernel.hostname.source || 'host name', `host name ${lower.kernel.hostname.value ?? 'unknown'}, DMI UUID ${lower.virt.dmi.product_uuid ?? 'unknown'}`),
+      ...procs.map((p) => evidence(upperName, `${describeProcess(p)} argv`, `-name ${p.name ?? '(none)'}${p.argv.includes('-uuid') ? `, -uuid ${p.argv[p.argv.indexOf('-uuid') + 1]}` : ''}`)),
+    ]
+    if (procs.length === 0) ev.push(evidence(upperName, 'QEMU processes', 'no QEMU was running when it was captured'))
+    out.push(
+      finding('LEVELS_NOT_LINKED', other ? 'warn' : 'info',
+        other ? `No QEMU at ${upperName} runs this ${lowerName}: the bundles may come from different setups` : `Could not confirm that ${upperName} runs this ${lowerName}`,
+        [upperName, lowerName], ev,
+        other
+          ? `Collect ${upperName} while it runs this ${lowerName}, or give the bundles of one setup; facts of ${upperName}'s QEMU (-cpu, accelerator) say nothing about this ${lowerName}.`
+          : `Capture ${upperName} while the guest runs; with plain QEMU, start it with -name guest=<${lowerName} host name> (or -uuid) so the levels can be matched.`),
     )
   }
   return out
