@@ -173,3 +173,30 @@ export function mapStrings<T>(value: T, fn: (s: string, path: string) => string,
   }
   return value
 }
+
+/**
+ * Redact the levels of one setup together (`report` with several bundles): every capture's names
+ * seed every level first, as sos's preload_all_archives_into_maps does, so L1's bundle hides L0's
+ * host name even when L0 comes later; one map, loaded once and saved once.
+ */
+export async function redactLevels<T extends {capture: Capture; model: LevelModel}>(
+  levels: T[],
+  options: Pick<RedactOptions, 'identity' | 'mapFile'>,
+): Promise<Array<T & {findings: SecretFinding[]}>> {
+  const map = options.identity ? (options.mapFile ? await loadIdentityMap(options.mapFile) : new IdentityMap()) : undefined
+  const seeds = emptyIdentitySeeds()
+  if (map) {
+    for (const level of levels) {
+      collectIdentitySeeds(level.capture, seeds)
+      const hostname = level.model.kernel.hostname.value
+      if (hostname) seeds.hostnames.add(hostname.toLowerCase())
+    }
+  }
+  const out: Array<T & {findings: SecretFinding[]}> = []
+  for (const level of levels) {
+    const redacted = await redactCapture(level.capture, level.model, {identity: options.identity, map, seeds})
+    out.push({...level, capture: redacted.capture, model: redacted.model, findings: redacted.findings})
+  }
+  if (map && options.mapFile) await saveIdentityMap(map, options.mapFile)
+  return out
+}

@@ -7,7 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {captureEntries} from '../../src/capture/layout.js'
 import type {Capture} from '../../src/capture/types.js'
 import {LevelModel} from '../../src/model/level.js'
-import {collectIdentitySeeds, redactCapture, SECRET_MARKER} from '../../src/redact/index.js'
+import {collectIdentitySeeds, redactCapture, redactLevels, SECRET_MARKER} from '../../src/redact/index.js'
 import {renderLevelReport} from '../../src/render/level.js'
 import {pvmL1Model} from '../helpers/level-model.js'
 import {L0_CMDLINE, L0_DMESG, L0_IDENTITY, l0Capture, l1Capture, LIBVIRT_LOG, QEMU_ARGV, SECRETS, TECHNICAL} from './corpus.js'
@@ -180,6 +180,23 @@ describe('redactCapture with --redact', () => {
   it('hides the other levels even when a level is redacted first, given their seeds', async () => {
     const l1 = await redactCapture(l1Capture(), pvmL1Model(), {identity: true, seeds: collectIdentitySeeds(l0Capture())})
     expect(leaks(bundleTexts(l1.capture, l1.model), ['bigiron7', 'corp.example.com', '10.20.30.40'])).toEqual([])
+  })
+
+  it('redactLevels: the levels of one setup together, in any order, one map saved once', async () => {
+    const mapFile = join(dir, 'levels.json')
+    const [l1, l0] = await redactLevels(
+      [
+        {level: 'L1', capture: l1Capture(), model: pvmL1Model()},
+        {level: 'L0', capture: l0Capture(), model: plantedModel()},
+      ],
+      {identity: true, mapFile},
+    )
+    expect(l1.level).toBe('L1')
+    expect(leaks(bundleTexts(l1.capture, l1.model), [...SECRETS, ...L0_IDENTITY])).toEqual([])
+    expect(leaks(bundleTexts(l0.capture, l0.model), [...SECRETS, ...L0_IDENTITY])).toEqual([])
+    const l0Name = l0.capture.files.get('/proc/sys/kernel/hostname')!.toString().trim()
+    expect(l1.capture.files.get('/var/log/kern.log')!.toString()).toContain(`nfs: server ${l0Name} not responding`)
+    expect(JSON.parse(await readFile(mapFile, 'utf8')).tables.hostnames.vm).toBe(l1.capture.files.get('/etc/hostname')!.toString().trim())
   })
 
   it('is idempotent: redacting a redacted capture with its map changes nothing', async () => {
