@@ -10,6 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readBundle} from '../../src/bundle/read.js'
 import {SCRIPT_PRODUCER, renderCaptureScript} from '../../src/capture/script.js'
 import {extractSerialCapture} from '../../src/capture/serial.js'
+import {collect} from '../../src/collect.js'
 import type {SpecItem} from '../../src/capture/spec.js'
 import {captureFromSysroot} from '../../src/capture/sysroot.js'
 import type {Capture, ManifestEntry} from '../../src/capture/types.js'
@@ -146,6 +147,18 @@ describe.each(SHELLS)('capture script under $name', (shell: Shell) => {
     expect(view.text(`${proc}/fd@links`)).toBe('0 -> /dev/null\n2 -> /dev/kvm\n11 -> anon_inode:kvm-vm\n')
     expect(view.text(`${proc}/task/${FAKE_QEMU_PID + 1}/comm`)).toBe('CPU 0/KVM\n')
     expect(view.has('/proc/1/cmdline')).toBe(false)
+  })
+
+  it('is a level that collect --sysroot reads once extracted, like report reads the archive', async () => {
+    const extracted = freshDir('extracted')
+    execFileSync('tar', ['-xzf', archive, '-C', extracted])
+    const [top] = readdirSync(extracted)
+    const out = freshDir('collected')
+    const result = await collect({outputDir: out, level: 'auto', sysroot: path.join(extracted, top), timeoutSeconds: 5})
+    expect(result.model.capture).toMatchObject({source: 'script', producer: `${SCRIPT_PRODUCER} test`, label: 'fake "root"'})
+    expect(result.model.level).toMatchObject({override: 'L2', effective: 'L2'})
+    expect(result.model.kernel.hostname.value).toBe(FAKE_HOST)
+    expect(result.model.cpu.cpuid?.hypervisorSignature).toBe('KVMKVMKVM')
   })
 
   it('keeps a file whose name has a backslash out of the archive, and says so', async () => {
