@@ -9,6 +9,7 @@
  */
 import type {CpuFacts, Evidence, HypervisorId, KvmFacts, LevelName} from '../model/level.js'
 import type {VirtRaw} from '../parse/virt.js'
+import {LineNormaliser} from './kernel-log/normalise.js'
 
 type Indication = HypervisorId | 'qemu' | 'guest' | 'bare-metal'
 
@@ -132,9 +133,11 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`
 }
 
+/** Kernel log lines in the kernel's own words (prefixes of dmesg, journal and syslog removed). */
 function kernelLogLines(log: HypervisorInputs['kernelLog']): Array<{text: string; source: string}> {
   if (!log) return []
-  return log.text.split('\n').map((text, i) => ({text, source: `${log.source} line ${i + 1}`}))
+  const normaliser = new LineNormaliser()
+  return log.text.split('\n').map((raw, i) => ({text: normaliser.normalise(raw)?.text ?? raw, source: `${log.source} line ${i + 1}`}))
 }
 
 function collectVotes(inp: HypervisorInputs): Vote[] {
@@ -174,7 +177,7 @@ function collectVotes(inp: HypervisorInputs): Vote[] {
     }
     if (/kvm-clock: Using msrs/.test(text)) vote('kvm', 6, 'kernel: kvm-clock registered ("kvm-clock: Using msrs ...")', source)
     // PVM guest kernels announce themselves; "pvm-pv: not detected" on a PVM host kernel is not that.
-    if (/\bpvm\b.*\bdetected\b/i.test(text) && !/not detected/i.test(text)) vote('pvm', 9, `kernel: "${text.replace(/^\[[^\]]*\]\s*/, '').trim()}"`, source)
+    if (/\bpvm\b.*\bdetected\b/i.test(text) && !/not detected/i.test(text)) vote('pvm', 9, `kernel: "${text.trim()}"`, source)
   }
 
   const clocks = new Set([...inp.virt.clocksource.available, ...(inp.virt.clocksource.current ? [inp.virt.clocksource.current] : [])])
@@ -338,7 +341,7 @@ function firecrackerEvidence(inp: HypervisorInputs, log: Array<{text: string; so
   const fireck = log.find((l) => /ACPI: \w+ .*\bFIRECK\b/.test(l.text))
   if (fireck) {
     return {
-      fact: `${dmiWhy}, and ACPI tables with OEM ID FIRECK (Firecracker's): "${fireck.text.replace(/^\[[^\]]*\]\s*/, '').trim()}"`,
+      fact: `${dmiWhy}, and ACPI tables with OEM ID FIRECK (Firecracker's): "${fireck.text.trim()}"`,
       source: fireck.source,
       indicates: 'firecracker',
     }

@@ -81,7 +81,7 @@ const KVM_CMDLINE_OPTION = /(?:^|\s)((?:kvm[-_]?\w*\.\w+|nested_pvm|kvm-arm\.mod
 function hypervisorIntent(kvm: KvmFacts, cmdline: string | null, qemu: LevelModel['qemu'], libvirt: LevelModel['libvirt']): Array<{fact: string; strong: boolean}> {
   const out: Array<{fact: string; strong: boolean}> = []
   const failure = kvm.loadFailures[0]
-  if (failure) out.push({fact: `KVM vendor module failed to load: "${failure.text.replace(/^\[[^\]]*\]\s*/, '')}" (${failure.source})`, strong: true})
+  if (failure) out.push({fact: `KVM vendor module failed to load: "${failure.text}" (${failure.source})`, strong: true})
   if (kvm.vendorModule && !HARDWARE_VENDOR_MODULES.has(kvm.vendorModule)) out.push({fact: `vendor module ${kvm.vendorModule} (not kvm_intel/kvm_amd: chosen, not autoloaded)`, strong: true})
   const options = [...(cmdline ?? '').matchAll(KVM_CMDLINE_OPTION)].map((m) => m[1])
   if (options.length > 0) out.push({fact: `kernel command line sets ${options.join(' ')}`, strong: true})

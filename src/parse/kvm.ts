@@ -3,6 +3,7 @@
  * modprobe.d options for them, the vendor module that provides /dev/kvm, nesting switches
  * normalised to booleans, and the vendor load-failure lines of the kernel log.
  */
+import {LineNormaliser} from '../analyse/kernel-log/normalise.js'
 import type {CaptureView} from '../capture/view.js'
 import type {KvmFacts, KvmModule} from '../model/level.js'
 import {lines} from './sourced.js'
@@ -171,10 +172,14 @@ function modprobeOptions(view: CaptureView): KvmFacts['modprobeOptions'] {
   return out
 }
 
+/** The kernel's own words of each load-failure line, timestamps and journal/syslog prefixes removed. */
 export function loadFailures(log: KernelLogText): KvmFacts['loadFailures'] {
   const out: KvmFacts['loadFailures'] = []
+  const normaliser = new LineNormaliser()
   lines(log.text).forEach((line, i) => {
-    if (LOAD_FAILURE.test(line)) out.push({text: line.trim(), source: `${log.source} line ${i + 1}`})
+    if (!LOAD_FAILURE.test(line)) return
+    const text = normaliser.normalise(line)?.text.trim() || line.trim()
+    out.push({text, source: `${log.source} line ${i + 1}`})
   })
   return out
 }

@@ -92,5 +92,8 @@ describe('parseKvm', () => {
     ].join('\n')
     const failures = loadFailures({source: 'command:dmesg', text: log})
     expect(failures.map((f) => f.source)).toEqual([1, 2, 3, 4, 5].map((n) => `command:dmesg line ${n}`))
+    expect(failures[0].text).toBe('kvm_intel: VMX not supported by CPU 0')
+    const journal = loadFailures({source: 'command:journal-kernel', text: '[   12.345678] l1 kernel: kvm_amd: SVM not supported by CPU 0, not amd or hygon\n'})
+    expect(journal).toEqual([{text: 'kvm_amd: SVM not supported by CPU 0, not amd or hygon', source: 'command:journal-kernel line 1'}])
   })
 })
