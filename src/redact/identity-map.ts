@@ -12,6 +12,7 @@ import {readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {NestreportError} from '../lib/errors.js'
+import {expandIpv6} from './tokenizer.js'
 
 export const MAP_FORMAT = 'nestreport-redact-map'
 export const MAP_VERSION = 1
@@ -36,15 +37,6 @@ const IPV4_POOL: string[] = ['192.0.2', '198.51.100', '203.0.113']
 for (let b = 18; b <= 19; b++) for (let c = 0; c < 256; c++) IPV4_POOL.push(`198.${b}.${c}`)
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
-
-/** Fixed-width lower-case expansion of an IPv6 address: 8 groups of 4 hex digits. */
-export function expandIpv6(address: string): string[] {
-  const [head, tail] = address.toLowerCase().split('::')
-  const h = head ? head.split(':') : []
-  const t = tail === undefined ? [] : tail ? tail.split(':') : []
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
-  return groups.map((g) => g.padStart(4, '0'))
-}
 
 export class IdentityMap {
   readonly tables: Record<MapTable, Map<string, string>>

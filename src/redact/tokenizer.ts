@@ -105,9 +105,20 @@ export function isPublicKnowledgeIpv4(octets: number[]): boolean {
   return a === 255 && (inverted & (inverted + 1)) === 0
 }
 
+/** Unspecified (also as cgroup v2's "0::/"), loopback and multicast. */
 export function isPublicKnowledgeIpv6(address: string): boolean {
-  const a = address.toLowerCase()
-  return a === '::' || a === '::1' || a.startsWith('ff')
+  const groups = expandIpv6(address)
+  const head = groups.slice(0, 7).every((g) => g === '0000')
+  return (head && (groups[7] === '0000' || groups[7] === '0001')) || groups[0].startsWith('ff')
+}
+
+/** Fixed-width lower-case expansion of an IPv6 address: 8 groups of 4 hex digits. */
+export function expandIpv6(address: string): string[] {
+  const [head, tail] = address.toLowerCase().split('::')
+  const h = head ? head.split(':') : []
+  const t = tail === undefined ? [] : tail ? tail.split(':') : []
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
+  return groups.map((g) => g.padStart(4, '0'))
 }
 
 export const isIpv6 = (s: string) => {

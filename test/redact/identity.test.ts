@@ -93,7 +93,7 @@ describe('addresses', () => {
   })
 
   it('does not see IPv6 in times, PCI addresses, C++ scopes or MACs', () => {
-    for (const text of ['10:00:00', '0000:00:1f.6', 'std::vector', 'Class::add', 'Nov 25 10:00:00.123']) expect(r.redact(text)).toBe(text)
+    for (const text of ['10:00:00', '0000:00:1f.6', 'std::vector', 'Class::add', 'Nov 25 10:00:00.123', '0::/\n', '0:0:0:0:0:0:0:1', '::']) expect(r.redact(text)).toBe(text)
   })
 
   it('maps MACs to locally administered ones and keeps the separator', () => {
