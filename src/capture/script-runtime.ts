@@ -78,10 +78,11 @@ while getopts 'o:bl:L:t:r:h' nr_opt; do
 		;;
 	L) nr_label=$OPTARG; nr_label_given=1 ;;
 	t)
-		case $OPTARG in
-		'' | *[!0-9]* | 0) nr_die "-t takes a whole number of seconds above 0, not '$OPTARG'" ${EXIT.usage} ;;
+		# Leading zeros off: the value goes into JSON, and sh arithmetic would read it as octal.
+		nr_timeout=\${OPTARG#"\${OPTARG%%[!0]*}"}
+		case $nr_timeout in
+		'' | *[!0-9]*) nr_die "-t takes a whole number of seconds above 0, not '$OPTARG'" ${EXIT.usage} ;;
 		esac
-		nr_timeout=$OPTARG
 		;;
 	r) NR_ROOT=\${OPTARG%/} ;;
 	h) nr_usage; exit 0 ;;

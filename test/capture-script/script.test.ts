@@ -84,7 +84,7 @@ describe.each(SHELLS)('capture script under $name', (shell: Shell) => {
 
   beforeAll(async () => {
     const out = freshDir('out')
-    const run = await runScript(shell, script, ['-r', fakeRoot, '-o', out, '-l', 'L2', '-L', 'fake "root"', '-t', '5'])
+    const run = await runScript(shell, script, ['-r', fakeRoot, '-o', out, '-l', 'L2', '-L', 'fake "root"', '-t', '05'])
     expect(run.stderr).toBe('')
     expect(run.status).toBe(0)
     archive = archiveIn(out)
@@ -215,7 +215,7 @@ describe.each(SHELLS)('capture script under $name', (shell: Shell) => {
   })
 
   it('rejects bad options with a usage error and prints help with -h', async () => {
-    for (const args of [['-l', 'L5'], ['-t', '0'], ['-t', 'x'], ['-b', '-o', '/tmp'], ['extra'], ['-Z']]) {
+    for (const args of [['-l', 'L5'], ['-t', '0'], ['-t', '00'], ['-t', 'x'], ['-t', ''], ['-b', '-o', '/tmp'], ['extra'], ['-Z']]) {
       const run = await runScript(shell, script, args)
       expect(run.status, args.join(' ')).toBe(EXIT.usage)
       expect(run.stdout.length, args.join(' ')).toBe(0)
