@@ -142,8 +142,13 @@ function kernelLogLines(log: HypervisorInputs['kernelLog']): Array<{text: string
 
 function collectVotes(inp: HypervisorInputs): Vote[] {
   const votes: Vote[] = []
-  const vote = (indicates: Indication, weight: number, fact: string, source: string) =>
+  const seen = new Set<string>()
+  // A fact counts once: logs that span several boots (kern.log, messages) repeat the boot lines.
+  const vote = (indicates: Indication, weight: number, fact: string, source: string) => {
+    if (seen.has(fact)) return
+    seen.add(fact)
     votes.push({indicates, weight, evidence: {fact, source, indicates}})
+  }
 
   const cpuidSource = inp.cpu.cpuid?.source ?? ''
   for (const s of inp.cpuidSignatures) {
@@ -171,7 +176,10 @@ function collectVotes(inp: HypervisorInputs): Vote[] {
     if (pv) {
       const fact = `kernel: "Booting paravirtualized kernel on ${pv[1]}"`
       // "bare hardware" is printed on bare metal and under TCG alike: a fact for the reader, not a vote.
-      if (/bare hardware/.test(pv[1])) votes.push({indicates: 'bare-metal', weight: 0, evidence: {fact, source, indicates: 'bare-metal-or-tcg'}})
+      if (/bare hardware/.test(pv[1])) {
+        if (!seen.has(fact)) votes.push({indicates: 'bare-metal', weight: 0, evidence: {fact, source, indicates: 'bare-metal-or-tcg'}})
+        seen.add(fact)
+      }
       else vote(/KVM/.test(pv[1]) ? 'kvm' : /Xen/.test(pv[1]) ? 'xen' : 'other', 6, fact, source)
       continue
     }

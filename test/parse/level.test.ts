@@ -244,6 +244,14 @@ describe('hypervisor and level detection', () => {
     expect(withQemu.level.reasons.at(-1)).toBe('a guest that runs a hypervisor: /dev/kvm present (provided by kvm_amd), set up for guests (QEMU installed)')
   })
 
+  it('counts a boot line once when the log spans several boots (kern.log)', () => {
+    const boot = (t: string) => `Nov 25 ${t} l1 kernel: [    0.000000] Hypervisor detected: KVM\nNov 25 ${t} l1 kernel: [    0.000000] kvm-clock: Using msrs 4b564d01 and 4b564d00\n`
+    const m = model({files: {'/proc/cpuinfo': guestCpuinfo(), '/var/log/kern.log': boot('10:00:00') + boot('11:00:00')}, commands: {dmesg: {stdout: '', status: 'permission-denied'}}})
+    expect(m.kernelLog.source).toBe('/var/log/kern.log')
+    expect(m.virt.evidence.filter((e) => e.fact === 'kernel: "Hypervisor detected: KVM"').map((e) => e.source)).toEqual(['/var/log/kern.log line 1'])
+    expect(m.virt.hypervisor).toBe('kvm')
+  })
+
   it('a bare-metal cloud instance (.metal) is L0 despite the Amazon DMI vendor', () => {
     const m = model({files: {'/proc/cpuinfo': data('intel-xeon.cpuinfo'), ...dmi({sys_vendor: 'Amazon EC2', product_name: 'm5.metal'}), ...devKvm}})
     expect([m.virt.isGuest, m.level.detected]).toEqual([false, 'L0'])
