@@ -133,14 +133,19 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`
 }
 
+interface LogLine {
+  text: string
+  source: string
+}
+
 /** Kernel log lines in the kernel's own words (prefixes of dmesg, journal and syslog removed). */
-function kernelLogLines(log: HypervisorInputs['kernelLog']): Array<{text: string; source: string}> {
+function kernelLogLines(log: HypervisorInputs['kernelLog']): LogLine[] {
   if (!log) return []
   const normaliser = new LineNormaliser()
   return log.text.split('\n').map((raw, i) => ({text: normaliser.normalise(raw)?.text ?? raw, source: `${log.source} line ${i + 1}`}))
 }
 
-function collectVotes(inp: HypervisorInputs): Vote[] {
+function collectVotes(inp: HypervisorInputs, log: LogLine[]): Vote[] {
   const votes: Vote[] = []
   const seen = new Set<string>()
   // A fact counts once: logs that span several boots (kern.log, messages) repeat the boot lines.
@@ -165,7 +170,7 @@ function collectVotes(inp: HypervisorInputs): Vote[] {
     vote('tcg', 6, `model name "${inp.cpu.modelName.value}" (QEMU -cpu max under TCG)`, inp.cpu.modelName.source)
   }
 
-  for (const {text, source} of kernelLogLines(inp.kernelLog)) {
+  for (const {text, source} of log) {
     const detected = /Hypervisor detected: (.+?)\s*$/.exec(text)
     if (detected) {
       const id = DMESG_HYPERVISOR.find(([re]) => re.test(detected[1]))?.[1] ?? 'other'
@@ -247,7 +252,8 @@ function collectVotes(inp: HypervisorInputs): Vote[] {
 const CONCRETE = new Set<Indication>(['kvm', 'tcg', 'pvm', 'hyperv', 'vmware', 'xen', 'virtualbox', 'parallels', 'bhyve', 'zvm', 'powervm', 'apple', 'other'])
 
 export function detectHypervisor(inp: HypervisorInputs): HypervisorVerdict {
-  const votes = collectVotes(inp)
+  const log = kernelLogLines(inp.kernelLog)
+  const votes = collectVotes(inp, log)
   const evidence = votes.map((v) => v.evidence)
   const total = (pred: (v: Vote) => boolean) => votes.filter(pred).reduce((s, v) => s + v.weight, 0)
   const guestWeight = total((v) => v.indicates !== 'bare-metal')
@@ -276,6 +282,8 @@ export function detectHypervisor(inp: HypervisorInputs): HypervisorVerdict {
   }
   const kvmBehindHyperv = inp.cpuidSignatures.some((s) => s.leaf === 0x4000_0100 && /^KVMKVMKVM$/.test(s.signature))
   if (kvmBehindHyperv) hypervisor = 'kvm'
+  // A PVM guest is also a KVM guest by every other signal; its own announcement is the specific answer.
+  if ((scores.get('pvm') ?? 0) > 0) hypervisor = 'pvm'
 
   const sawKvm = (scores.get('kvm') ?? 0) > 0 || (scores.get('pvm') ?? 0) > 0
   const sawDetectedLine = votes.some((v) => /Hypervisor detected/.test(v.evidence.fact))
@@ -294,7 +302,7 @@ export function detectHypervisor(inp: HypervisorInputs): HypervisorVerdict {
   if (hypervisor === 'tcg' && reasons.length === 0) {
     reasons.push(sawKvm || sawDetectedLine ? 'TCG signature despite KVM evidence: check the evidence list' : 'no KVM CPUID signature, no kvm-clock and no "Hypervisor detected" line: not KVM-accelerated')
   }
-  const detail = hypervisorDetail(hypervisor, inp, kvmBehindHyperv)
+  const detail = hypervisorDetail(hypervisor, inp, log, kvmBehindHyperv)
   if (detail.evidence) evidence.push(detail.evidence)
   const top = votes.filter((v) => v.indicates === hypervisor && v.weight > 0).map((v) => v.evidence.fact)
   if (top.length > 0) reasons.unshift(`a guest of ${detail.text ?? label(hypervisor)}: ${top.join('; ')}`)
@@ -308,10 +316,9 @@ function negativeKvmEvidenceExamined(inp: HypervisorInputs): boolean {
   return inp.cpu.cpuid !== null || inp.virt.clocksource.available.length > 0 || bootLog || inp.cpu.lscpu !== null
 }
 
-function hypervisorDetail(hypervisor: HypervisorId, inp: HypervisorInputs, kvmBehindHyperv: boolean): {text: string | null; evidence?: Evidence} {
+function hypervisorDetail(hypervisor: HypervisorId, inp: HypervisorInputs, log: LogLine[], kvmBehindHyperv: boolean): {text: string | null; evidence?: Evidence} {
   const dmi = inp.virt.dmi
   const machineType = dmi.product_version && /^pc-|^virt-|^pseries|^s390-ccw/.test(dmi.product_version) ? dmi.product_version : null
-  const log = kernelLogLines(inp.kernelLog)
   switch (hypervisor) {
     case 'kvm': {
       if (kvmBehindHyperv) return {text: 'KVM (with Hyper-V enlightenments)'}
@@ -341,7 +348,7 @@ function hypervisorDetail(hypervisor: HypervisorId, inp: HypervisorInputs, kvmBe
  * builds without ACPI use virtio-mmio devices. Both parts must be seen: no DMI alone also fits
  * arm64 boards and kvmtool, and a QEMU microvm uses virtio-mmio with DMI.
  */
-function firecrackerEvidence(inp: HypervisorInputs, log: Array<{text: string; source: string}>): Evidence | null {
+function firecrackerEvidence(inp: HypervisorInputs, log: LogLine[]): Evidence | null {
   const noDmiLine = log.find((l) => /DMI not present or invalid|DMI: not present/.test(l.text))
   const noDmi = inp.virt.dmiPresent === false || noDmiLine !== undefined
   if (!noDmi) return null

@@ -244,6 +244,18 @@ describe('hypervisor and level detection', () => {
     expect(withQemu.level.reasons.at(-1)).toBe('a guest that runs a hypervisor: /dev/kvm present (provided by kvm_amd), set up for guests (QEMU installed)')
   })
 
+  it('a guest whose kernel announces PVM is a PVM guest, though every other signal says KVM', () => {
+    const m = model({
+      files: {'/proc/cpuinfo': guestCpuinfo(), '/dev/cpu/0/cpuid@leaves': leaves({hypervisorBit: true, signatures: {0x4000_0000: 'KVMKVMKVM'}}), ...clocks('kvm-clock tsc')},
+      commands: {dmesg: dmesg('Linux version 6.7.0-pvm', 'Hypervisor detected: KVM', 'pvm-pv: PVM guest detected')},
+      entries: [noDevKvm],
+    })
+    expect([m.virt.hypervisor, m.virt.hypervisorDetail, m.level.detected]).toEqual(['pvm', 'KVM PVM', 'L2'])
+    expect(m.virt.evidence.find((e) => e.indicates === 'pvm')).toEqual({fact: 'kernel: "pvm-pv: PVM guest detected"', source: 'command:dmesg line 3', indicates: 'pvm'})
+    // The PVM host kernel of this project's machine says "pvm-pv: not detected": not a PVM guest.
+    expect(buildLevelModel(loadFixtureCapture('pvm-l1')).virt.hypervisor).toBe('kvm')
+  })
+
   it('counts a boot line once when the log spans several boots (kern.log)', () => {
     const boot = (t: string) => `Nov 25 ${t} l1 kernel: [    0.000000] Hypervisor detected: KVM\nNov 25 ${t} l1 kernel: [    0.000000] kvm-clock: Using msrs 4b564d01 and 4b564d00\n`
     const m = model({files: {'/proc/cpuinfo': guestCpuinfo(), '/var/log/kern.log': boot('10:00:00') + boot('11:00:00')}, commands: {dmesg: {stdout: '', status: 'permission-denied'}}})
