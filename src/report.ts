@@ -7,7 +7,9 @@
  * The archive `nestreport-setup-<UTC>.tar.gz` holds, under one top directory, report.md,
  * report.txt and report.json, and each level's capture under L0/, L1/, L2/ in the capture layout
  * (so the report's links such as L1/commands/dmesg.out#L42 resolve once it is unpacked).
- * A bundle that cannot be read does not lose the others: the report is written from the readable
+ * Secrets are removed from every level again (capture-script tarballs were never redacted), and
+ * --redact replaces identities with one pseudonym map for all levels, so links between levels
+ * (a QEMU -name and the guest's host name) survive. A bundle that cannot be read does not lose the others: the report is written from the readable
  * ones with a BUNDLE_UNREADABLE finding, and the caller exits with that bundle's status.
  */
 import path from 'node:path'
@@ -29,6 +31,10 @@ export interface BuildCombinedReportOptions {
   format?: CombinedFormat
   /** A user's handlebars template (--template), rendered against the combined view model. */
   template?: string
+  /** --redact: also replace host names, addresses and user names, consistently across the levels. */
+  redact?: boolean
+  /** --redact-map FILE: pseudonym map loaded before and saved after (shared with collect --redact-map). */
+  redactMap?: string
   /** Fixed time for reproducible output (tests); defaults to now. */
   now?: Date
 }
@@ -67,23 +73,30 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
   if (options.bundles.length === 0) throw new NestreportError('usage', 'no bundles given: pass the bundle collected at each level (L0, L1, L2)')
   const corrections = parseLevelCorrections(options.levelCorrections ?? [], options.bundles)
 
-  const [{readBundle}, {buildLevelModel}] = await Promise.all([import('./bundle/read.js'), import('./parse/index.js')])
-  const inputs: CombineInput[] = []
+  const [{readBundle}, {buildLevelModel}, {redactLevels}] = await Promise.all([import('./bundle/read.js'), import('./parse/index.js'), import('./redact/index.js')])
+  const read: CombineInput[] = []
   const rejected: RejectedBundle[] = []
   for (const [index, file] of options.bundles.entries()) {
     try {
       const {capture} = await readBundle(file)
-      inputs.push({model: buildLevelModel(capture, {toolVersion: toolVersion()}), capture, bundleName: path.basename(file), levelOverride: corrections.get(index), position: index + 1})
+      read.push({model: buildLevelModel(capture, {toolVersion: toolVersion()}), capture, bundleName: path.basename(file), levelOverride: corrections.get(index), position: index + 1})
     } catch (error) {
       if (!isNestreportError(error)) throw error
       rejected.push({bundle: file, code: error.code, exitCode: error.exitCode, message: error.message})
     }
   }
-  if (inputs.length === 0) {
+  if (read.length === 0) {
     const first = rejected[0]
     throw new NestreportError('inputMissing', `no bundle could be read: ${rejected.map((r) => r.message).join('; ')}`, {cause: first})
   }
 
+  // Secrets always go, even from bundles collect already cleaned: capture-script tarballs never
+  // passed through redaction. With --redact, every level's names seed one map for the whole setup.
+  const redactMap = options.redactMap ? path.resolve(options.redactMap) : undefined
+  const inputs: CombineInput[] = await redactLevels(
+    read.map((r) => ({...r, capture: r.capture!})),
+    {identity: Boolean(options.redact || redactMap), mapFile: redactMap},
+  )
   const combined = combineLevels(inputs, {now, tool: {name: TOOL_NAME, version: toolVersion()}})
   const model = rejected.length === 0 ? combined : withRejected(combined, rejected)
 

@@ -22,6 +22,8 @@ export default class Report extends BaseCommand {
     }),
     format: Flags.option({description: 'printed rendering: md (bugzilla, forges), text (mail, 72 columns), json', options: ['md', 'text', 'json'] as const, default: 'md'})(),
     template: Flags.string({description: 'a handlebars template of your own, rendered against the same view model as the built-in ones'}),
+    redact: Flags.boolean({description: 'also replace host names, addresses and user names, the same way in every level (secrets are always removed)', default: false}),
+    'redact-map': Flags.string({description: 'pseudonym map file shared with collect --redact-map (implies --redact)'}),
   }
   static override examples = [
     '<%= config.bin %> report nestreport-L0-host-*.tar.gz nestreport-L1-vm-*.tar.gz nestreport-L2-guest-*.tar.gz',
@@ -38,6 +40,8 @@ export default class Report extends BaseCommand {
       levelCorrections: flags.level ?? [],
       format: flags.format,
       template: flags.template,
+      redact: flags.redact || flags['redact-map'] !== undefined,
+      redactMap: flags['redact-map'],
     })
     for (const r of result.rejected) process.stderr.write(`nestreport: ${r.message}\n`)
     if (!this.jsonEnabled()) {

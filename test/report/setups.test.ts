@@ -13,7 +13,7 @@ import type {ChecklistItem, CombinedModel} from '../../src/model/combined.js'
 import {renderCombinedReport} from '../../src/render/combined.js'
 import {buildCombinedReport, type CombinedReportResult} from '../../src/report.js'
 import {loadFixtureCapture, SYSROOTS_DIR} from '../helpers/load-capture.js'
-import {bundleOf, tempDir} from '../helpers/report-run.js'
+import {archiveNames, archiveText, bundleOf, tempDir} from '../helpers/report-run.js'
 
 const now = new Date('2026-11-25T17:00:00Z')
 let tmp: {dir: string; done: () => Promise<void>}
@@ -154,5 +154,35 @@ describe.skipIf(!haveFixtures(['intel-l1-noVMX', 'intel-l0']))('An Intel L1 star
     // L0's QEMU runs another guest: its -cpu is not blamed for this L1.
     expect(model.findings.find((x) => x.id === 'VMX_NOT_EXPOSED')!.evidence.every((e) => e.level === 'L1')).toBe(true)
     expect(model.chain).toMatch(/-> L1 under KVM/)
+  })
+})
+
+describe.skipIf(!haveFixtures(['amd-l0', 'amd-l1', 'amd-l2', 'tcg-l1']))('redaction in report', () => {
+  it('--redact replaces host names the same way in every level, so the levels still link', async () => {
+    const dir = path.join(tmp.dir, 'redact')
+    const bundles: string[] = []
+    for (const name of ['amd-l2', 'amd-l0', 'amd-l1']) bundles.push(await bundleOf(loadFixtureCapture(name), dir, `nestreport-${name}`))
+    const result = await buildCombinedReport({bundles, outputDir: path.join(dir, 'out'), now, redact: true})
+    expect(result.model.levels.map((l) => `${l.level}:${l.assignedBy}`)).toEqual(['L0:detected', 'L1:linked', 'L2:linked'])
+    for (const name of ['epyc-host-1', 'debian13-l1', 'debian13-l2']) {
+      expect(result.rendered).not.toContain(name)
+      expect(await archiveText(result.archivePath, `nestreport-setup-20261125T170000Z/L1/${'root/proc/sys/kernel/hostname'}`)).not.toContain(name)
+    }
+    expect(result.model.levels.every((l) => l.model.redaction?.identityRedacted)).toBe(true)
+  })
+
+  it('removes secrets even from a capture no one redacted (capture-script tarballs)', async () => {
+    const capture = loadFixtureCapture('tcg-l1')
+    const cmdline = '/proc/2817/cmdline'
+    const secret = 'hunter2-very-secret'
+    capture.files.set(cmdline, Buffer.concat([capture.files.get(cmdline)!, Buffer.from(`-object\0secret,id=sec0,data=${secret}\0`)]))
+    const dir = path.join(tmp.dir, 'secrets')
+    const bundle = await bundleOf(capture, dir, 'script-capture')
+    const result = await buildCombinedReport({bundles: [bundle], outputDir: path.join(dir, 'out'), now})
+    const top = 'nestreport-setup-20261125T170000Z'
+    const names = await archiveNames(result.archivePath)
+    for (const name of names.filter((n) => !n.endsWith('/'))) expect(await archiveText(result.archivePath, name)).not.toContain(secret)
+    expect(names).toContain(`${top}/L1${cmdline.replace(/^/, '/root')}`)
+    expect(JSON.stringify(result.model)).not.toContain(secret)
   })
 })
