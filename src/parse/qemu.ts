@@ -144,7 +144,9 @@ const VCPU_THREAD = /^CPU (\d+)\/(KVM|TCG|HVF|WHPX|Xen)\s*$/
 
 function processes(view: CaptureView): QemuProcess[] {
   const pids = new Set<number>()
-  for (const path of view.match(/^\/proc\/\d+\/cmdline$/)) pids.add(Number(path.split('/')[2]))
+  // Any of the process-scan records marks a QEMU process (cmdline can be unreadable while fds are
+  // not); /proc/1/cgroup, captured for container detection, is none of them.
+  for (const path of view.match(/^\/proc\/\d+(@links|\/(cmdline|comm|status|fd@links))$/)) pids.add(Number(path.split(/[/@]/)[2]))
   return [...pids].sort((a, b) => a - b).map((pid) => qemuProcess(view, pid))
 }
 

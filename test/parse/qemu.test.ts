@@ -79,6 +79,11 @@ describe('parseQemu', () => {
         '/proc/200/task/202/comm': 'CPU 1/KVM\n',
         // fds unreadable, no debug-threads: unknown.
         '/proc/300/cmdline': cmdline(['qemu-system-aarch64', '-M', 'virt', '-accel', 'kvm']),
+        // cmdline unreadable, fds readable.
+        '/proc/400@links': 'exe -> /usr/libexec/qemu-kvm\n',
+        '/proc/400/fd@links': '5 -> /dev/kvm\n6 -> anon_inode:kvm-vm\n',
+        // Captured for container detection, not a QEMU.
+        '/proc/1/cgroup': '0::/\n',
       },
       commands: {
         'qemu-version-qemu-system-x86_64': {
@@ -94,6 +99,8 @@ describe('parseQemu', () => {
       {path: '/usr/bin/qemu-system-x86_64', version: '7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)', source: 'command:qemu-version-qemu-system-x86_64'},
       {path: '/usr/bin/qemu-system-i386', version: null, source: 'command:qemu-version-qemu-system-i386'},
     ])
+    expect(q.processes.map((p) => p.pid)).toEqual([100, 200, 300, 400])
+    expect(q.processes[3]).toMatchObject({exe: '/usr/libexec/qemu-kvm', argv: [], requestedAccel: 'kvm', accel: 'kvm', kvmFds: 2})
     const [tcg, kvm, unknown] = q.processes
     expect(tcg).toMatchObject({pid: 100, name: 'l2tcg', requestedAccel: 'kvm:tcg', accel: 'tcg', kvmFds: 0, vcpuThreads: ['CPU 0/TCG'], cpuModel: 'qemu64,svm=on'})
     expect(kvm).toMatchObject({pid: 200, exe: '/usr/bin/qemu-system-x86_64', requestedAccel: 'kvm', accel: 'kvm', kvmFds: 4, incomingMigration: true})
