@@ -167,7 +167,10 @@ describe.each(SHELLS)('capture script under $name', (shell: Shell) => {
     writeFileSync(path.join(root, 'etc/modprobe.d/a\\b.conf'), 'options kvm nested=1\n')
     writeFileSync(path.join(root, 'etc/modprobe.d/kvm.conf'), 'options kvm nested=1\n')
     const out = freshDir('backslash')
-    const run = await runScript(shell, script, ['-r', root, '-o', out])
+    const globOnly = writeScript(mkdtempSync(path.join(work, 'glob-')), {
+      spec: [{kind: 'glob', pattern: '/etc/modprobe.d/*', group: 'kvm', why: 'test'}],
+    })
+    const run = await runScript(shell, globOnly, ['-r', root, '-o', out])
     expect(run.status, run.stderr).toBe(0)
     const bsView = new CaptureView((await readBundle(archiveIn(out))).capture)
     expect(bsView.entry('file', '/etc/modprobe.d/a\\b.conf')).toMatchObject({status: 'skipped', reason: expect.stringMatching(/backslash/)})
