@@ -8,11 +8,11 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {captureLive} from '../../src/capture/live.js'
+import {collect} from '../../src/collect.js'
 import Check, {type CheckResult} from '../../src/commands/check.js'
 import {EXIT} from '../../src/lib/errors.js'
 import {buildCombinedReport} from '../../src/report.js'
-import {archiveNames, bundleOf, runCommand, tempDir} from '../helpers/report-run.js'
+import {archiveNames, runCommand, tempDir} from '../helpers/report-run.js'
 
 const cpuFlags = (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/)
 const hasVmxSvm = cpuFlags.includes('vmx') || cpuFlags.includes('svm')
@@ -27,11 +27,12 @@ afterAll(() => tmp.done())
 
 describe('this machine, end to end', () => {
   it('collect -> bundle -> report gives a combined report of this level', async () => {
-    const capture = await captureLive({timeoutSeconds: 10})
-    const bundle = await bundleOf(capture, tmp.dir, 'nestreport-live')
+    const collected = await collect({outputDir: path.join(tmp.dir, 'bundles'), level: 'auto', timeoutSeconds: 10})
+    const bundle = collected.bundlePath
     const result = await buildCombinedReport({bundles: [bundle], outputDir: path.join(tmp.dir, 'out')})
     const [level] = result.model.levels
     expect(level.bundle).toBe(path.basename(bundle))
+    expect(level.level).toBe(collected.model.level.effective ?? level.level)
     expect(result.model.chain).toContain(level.level)
     const ids = result.model.findings.map((f) => f.id)
     expect(ids.includes('KVM_NON_VMX_SVM_MODULE')).toBe(pvmLoaded && !hasVmxSvm)
