@@ -1,5 +1,5 @@
 /**
- * End to end on this machine: capture it live, write its bundle as collect does, combine it with
+ * End to end on this machine: collect it with the collect library, combine its bundle with
  * `report`, and run `check`. Expectations come from what the machine itself says (/proc, /sys),
  * never from hard-coded values, since the machine can change between sessions.
  */
