@@ -34,6 +34,9 @@ function freshDir(name: string): string {
   return dir
 }
 
+/** Every kind of character the script's JSON writer must escape: quote, backslash, newline, tab, a control byte; and UTF-8. */
+const LABEL = 'fake "root" \\ line\nnext\tcol \u0001 ünï'
+
 const key = (e: ManifestEntry) => `${e.kind} ${e.id}`
 /** What must agree between two producers for an entry (durations never do). */
 const outcome = (e: ManifestEntry) => ({status: e.status, stored: e.stored, bytes: e.bytes, reason: e.reason, truncated: e.truncated})
@@ -84,7 +87,7 @@ describe.each(SHELLS)('capture script under $name', (shell: Shell) => {
 
   beforeAll(async () => {
     const out = freshDir('out')
-    const run = await runScript(shell, script, ['-r', fakeRoot, '-o', out, '-l', 'L2', '-L', 'fake "root"', '-t', '05'])
+    const run = await runScript(shell, script, ['-r', fakeRoot, '-o', out, '-l', 'L2', '-L', LABEL, '-t', '05'])
     expect(run.stderr).toBe('')
     expect(run.status).toBe(0)
     archive = archiveIn(out)
@@ -102,7 +105,7 @@ describe.each(SHELLS)('capture script under $name', (shell: Shell) => {
       producer: {name: SCRIPT_PRODUCER, version: 'test'},
       hostname: FAKE_HOST,
       arch: os.machine(),
-      label: 'fake "root"',
+      label: LABEL,
       levelOverride: 'L2',
       timeoutSeconds: 5,
       user: {uid: process.getuid!(), root: process.getuid!() === 0},
@@ -155,7 +158,7 @@ describe.each(SHELLS)('capture script under $name', (shell: Shell) => {
     const [top] = readdirSync(extracted)
     const out = freshDir('collected')
     const result = await collect({outputDir: out, level: 'auto', sysroot: path.join(extracted, top), timeoutSeconds: 5})
-    expect(result.model.capture).toMatchObject({source: 'script', producer: `${SCRIPT_PRODUCER} test`, label: 'fake "root"'})
+    expect(result.model.capture).toMatchObject({source: 'script', producer: `${SCRIPT_PRODUCER} test`, label: LABEL})
     expect(result.model.level).toMatchObject({override: 'L2', effective: 'L2'})
     expect(result.model.kernel.hostname.value).toBe(FAKE_HOST)
     expect(result.model.cpu.cpuid?.hypervisorSignature).toBe('KVMKVMKVM')
