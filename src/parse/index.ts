@@ -92,7 +92,15 @@ function hypervisorIntent(kvm: KvmFacts, cmdline: string | null, qemu: LevelMode
   return out
 }
 
-export function buildLevelModel(capture: Capture, options: {toolVersion?: string} = {}): LevelModel {
+/** Manifest entries the view can search: a hand-edited or hostile manifest may hold anything. */
+function usableEntries(capture: Capture): Capture {
+  const entries = Array.isArray(capture.manifest.entries) ? capture.manifest.entries : []
+  const usable = entries.filter((e) => e !== null && typeof e === 'object' && typeof e.kind === 'string' && typeof e.id === 'string' && typeof e.status === 'string')
+  return usable.length === entries.length && entries === capture.manifest.entries ? capture : {...capture, manifest: {...capture.manifest, entries: usable}}
+}
+
+export function buildLevelModel(input: Capture, options: {toolVersion?: string} = {}): LevelModel {
+  const capture = usableEntries(input)
   const view = new CaptureView(capture)
   const failures: LevelModel['notCollected'] = []
   const guard = <T>(group: string, what: string, fallback: T, parse: () => T): T => {
@@ -132,7 +140,7 @@ export function buildLevelModel(capture: Capture, options: {toolVersion?: string
     vendorModule: kvm.vendorModule,
     qemuProcesses: qemu.processes,
     hypervisorIntent: hypervisorIntent(kvm, kernel.cmdline.value, qemu, libvirt),
-    override: capture.manifest.levelOverride ?? null,
+    override: typeof capture.manifest.levelOverride === 'string' ? capture.manifest.levelOverride : null,
   })
 
   const m = capture.manifest
@@ -142,12 +150,12 @@ export function buildLevelModel(capture: Capture, options: {toolVersion?: string
     tool: {name: 'nestreport', version: options.toolVersion ?? '0.0.0'},
     capture: {
       source: m.source === 'live' || m.source === 'sysroot' || m.source === 'script' ? m.source : 'live',
-      producer: m.producer ? `${m.producer.name} ${m.producer.version}` : 'unknown',
+      producer: m.producer && typeof m.producer === 'object' ? `${String(m.producer.name)} ${String(m.producer.version)}` : 'unknown',
       startedAt: String(m.startedAt ?? ''),
       finishedAt: String(m.finishedAt ?? ''),
-      user: {uid: Number(m.user?.uid ?? -1), root: Boolean(m.user?.root)},
-      label: m.label ?? null,
-      timeoutSeconds: Number(m.timeoutSeconds ?? 0),
+      user: {uid: Number.isFinite(Number(m.user?.uid)) ? Number(m.user?.uid) : -1, root: m.user?.root === true},
+      label: typeof m.label === 'string' ? m.label : null,
+      timeoutSeconds: Number.isFinite(Number(m.timeoutSeconds)) ? Number(m.timeoutSeconds) : 0,
     },
     level,
     cpu,

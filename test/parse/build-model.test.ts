@@ -107,11 +107,14 @@ describe('buildLevelModel on odd input', () => {
     )
   })
 
-  it('survives a manifest with garbage entries', () => {
+  it('survives a manifest with garbage entries and fields of the wrong type', () => {
     const capture = captureOf({files: {'/proc/cpuinfo': 'flags : fpu hypervisor\n'}})
     ;(capture.manifest.entries as unknown[]).push(null, 42, {kind: 'command'})
+    Object.assign(capture.manifest, {levelOverride: 2, label: {x: 1}, timeoutSeconds: 'soon', user: null, producer: 'me', startedAt: 7})
     const model = buildLevelModel(capture)
     expect(LevelModel.safeParse(model).success).toBe(true)
+    expect(model.cpu.virtFlags.hypervisor).toBe(true)
+    expect(model.notCollected.filter((n) => /could not be parsed/.test(n.why))).toEqual([])
   })
 
   it('lists failed and missing commands as not collected, but not absent marker files or unneeded fallbacks', () => {
