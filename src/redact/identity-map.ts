@@ -8,14 +8,17 @@
  * locally administered MACs 02:00:00:xx:xx:xx, and UUIDs 00000000-0000-4000-8000-<n>.
  */
 import {randomBytes} from 'node:crypto'
-import {readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {rename, rm, stat, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
 import {NestreportError} from '../lib/errors.js'
+import {readTextInput} from '../lib/read-input.js'
 import {expandIpv6} from './tokenizer.js'
 
 export const MAP_FORMAT = 'nestreport-redact-map'
 export const MAP_VERSION = 1
+/** A map of a large setup is some KB; anything near this is not a map. */
+const MAX_MAP_BYTES = 64 * 1024 * 1024
 
 export const MAP_TABLES = ['hostnames', 'domains', 'usernames', 'serials', 'machineIds', 'ipv4Networks', 'ipv6Networks', 'ipv6', 'macs', 'uuids'] as const
 export type MapTable = (typeof MAP_TABLES)[number]
@@ -72,7 +75,7 @@ export class IdentityMap {
     let n = this.tables[table].size + 1
     let candidate = make(n)
     // Never hand out a value that is somebody's real name: the output would be ambiguous.
-    while (this.tables[table].has(candidate.toLowerCase()) || this.values.has(candidate.toLowerCase())) candidate = make(++n)
+    while (candidate.toLowerCase() === key || this.tables[table].has(candidate.toLowerCase()) || this.values.has(candidate.toLowerCase())) candidate = make(++n)
     this.tables[table].set(key, candidate)
     this.values.add(candidate.toLowerCase())
     return candidate
@@ -116,7 +119,7 @@ export class IdentityMap {
     const network = octets.slice(0, 3).join('.')
     const mapped = this.get('ipv4Networks', network, (n) => {
       // Skip pool networks that are themselves real networks of this setup.
-      const free = IPV4_POOL.filter((p) => !this.tables.ipv4Networks.has(p))
+      const free = IPV4_POOL.filter((p) => p !== network && !this.tables.ipv4Networks.has(p))
       return free[n - 1] ?? `198.19.255`
     })
     return `${mapped}.${octets[3]}`
@@ -157,13 +160,12 @@ export class IdentityMap {
 
 /** Load a map file; a missing file is an empty map (it is created on save). */
 export async function loadIdentityMap(path: string): Promise<IdentityMap> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new IdentityMap()
-    throw new NestreportError('inputMissing', `${path}: cannot read the redaction map (${(error as Error).message.split('\n')[0]})`)
-  }
+  const exists = await stat(path).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => error.code !== 'ENOENT',
+  )
+  if (!exists) return new IdentityMap()
+  const text = await readTextInput(path, {maxBytes: MAX_MAP_BYTES})
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
