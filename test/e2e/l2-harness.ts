@@ -232,6 +232,8 @@ export async function bootL2(options: {
     '-name', 'l2-tcg,debug-threads=on',
     '-accel', 'tcg', '-cpu', 'max', '-m', '512', '-smp', '1',
     '-nographic', '-no-reboot',
+    // No network: nothing to capture there, and no iPXE option ROM to load (or to be missing).
+    '-nic', 'none',
     '-kernel', options.kit.kernel, '-initrd', options.initrd,
     '-append', 'console=ttyS0 panic=-1 quiet',
   ]
