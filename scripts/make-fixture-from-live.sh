@@ -6,7 +6,8 @@
 #
 #   scripts/make-fixture-from-live.sh test/fixtures/sysroots/pvm-l1
 #
-# Refuses to write into an existing directory (fixtures are never overwritten silently).
+# Refuses to write into an existing directory (fixtures are never overwritten silently). The fixture's
+# README.md (what the machine is, what it should show) is written by hand afterwards.
 set -u
 
 out=${1:?usage: $0 OUTDIR}
