@@ -51,8 +51,11 @@ function runBy(upper: LevelModel | undefined, model: LevelModel | undefined): st
   if (!model) return null
   const hv = model.virt.hypervisor
   if (hv === 'unknown' || hv === 'none') return null
+  const name = HYPERVISOR_NAMES[hv] ?? hv
   const detail = model.virt.hypervisorDetail
-  return `under ${HYPERVISOR_NAMES[hv] ?? hv}${detail && detail !== HYPERVISOR_NAMES[hv] ? ` (${detail})` : ''}`
+  // "Firecracker (KVM)" already names the hypervisor; "QEMU" alone does not.
+  if (detail && detail.includes(name)) return `under ${detail}`
+  return `under ${name}${detail ? ` (${detail})` : ''}`
 }
 
 function self(model: LevelModel): string[] {

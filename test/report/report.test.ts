@@ -77,7 +77,7 @@ describe('buildCombinedReport', () => {
     const template = path.join(tmp.dir, 'mine.txt.hbs')
     await writeFile(template, '{{chain}}\n{{#each findings}}{{id}} {{/each}}\n{{model.schema}}\n')
     const result = await buildCombinedReport({bundles: [bundle], outputDir: out, now, template})
-    expect(result.rendered).toMatch(/^L0 \(no bundle\) -> L1 under KVM/)
+    expect(result.rendered).toMatch(/^L0 \(no bundle\) -> L1 under Firecracker \(KVM\)/)
     expect(result.rendered).toContain('KVM_NON_VMX_SVM_MODULE')
     expect(result.rendered.trimEnd().split('\n').at(-1)).toBe('nestreport/combined')
     expect(path.extname(result.reportPath)).toBe('.txt')

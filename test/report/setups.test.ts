@@ -153,7 +153,7 @@ describe.skipIf(!haveFixtures(['intel-l1-noVMX', 'intel-l0']))('An Intel L1 star
     expect(f.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^-name debian12-l1, -uuid /)]))
     // L0's QEMU runs another guest: its -cpu is not blamed for this L1.
     expect(model.findings.find((x) => x.id === 'VMX_NOT_EXPOSED')!.evidence.every((e) => e.level === 'L1')).toBe(true)
-    expect(model.chain).toMatch(/-> L1 under KVM/)
+    expect(model.chain).toMatch(/-> L1 under QEMU\/KVM \(machine pc-q35-10.0\), Intel Xeon Processor \(Cascadelake\)/)
   })
 })
 
