@@ -15,6 +15,10 @@ import {COMMANDS} from './commands/index.js'
 /** package.json, inlined by the build (esbuild `define`). */
 declare const NESTREPORT_PACKAGE_JSON: Interfaces.PJSON
 
+if (typeof NESTREPORT_PACKAGE_JSON === 'undefined') {
+  // tsc also compiles this file to dist/single.js, which only the bundle can run.
+  throw new TypeError('src/single.ts is the entry of the single-file build: run `npm run build:single` and use dist/nestreport.mjs')
+}
 const root = dirname(fileURLToPath(import.meta.url))
 const pjson = NESTREPORT_PACKAGE_JSON
 const plugin = new Plugin({root, pjson, isRoot: true})
