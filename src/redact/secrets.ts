@@ -290,12 +290,16 @@ export function scrubSecrets(text: string, where: string): {text: string; findin
   let out = ''
   let pos = 0
   for (const span of spans) {
+    // A span inside or overlapping one already replaced widens it; it is not a second secret.
+    if (span.start < pos) {
+      pos = Math.max(pos, span.end)
+      continue
+    }
     if (!seen.has(span.what)) {
       seen.add(span.what)
       findings.push({where, what: span.what})
     }
-    if (span.end <= pos) continue // inside a span already replaced
-    out += text.slice(pos, Math.max(pos, span.start)) + (span.start >= pos ? SECRET_MARKER : '')
+    out += text.slice(pos, span.start) + SECRET_MARKER
     pos = span.end
   }
   out += text.slice(pos)

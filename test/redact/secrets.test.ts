@@ -70,6 +70,19 @@ describe('scrubSecrets', () => {
     expect(scrub(line).text).toBe(line)
   })
 
+  it('handles query tokens, environments, JSON keys, and reports one finding per secret', () => {
+    expect(scrub('ignition.config.url=https://cfg.example/ign.json?token=QueryTok&x=1 secret=KSecret').text).toBe(
+      `ignition.config.url=https://cfg.example/ign.json?token=${SECRET_MARKER}&x=1 secret=${SECRET_MARKER}`,
+    )
+    expect(scrub('HOME=/root\0AWS_SECRET_ACCESS_KEY=AwsKey\0PWD=/srv\0').text).toBe(`HOME=/root\0AWS_SECRET_ACCESS_KEY=${SECRET_MARKER}\0PWD=/srv\0`)
+    expect(scrub('{"driver":"iscsi","user":"u","password":"JsonPw","password-secret":"sec0"}').text).toBe(
+      `{"driver":"iscsi","user":"u","password":"${SECRET_MARKER}","password-secret":"sec0"}`,
+    )
+    const credential = scrub('systemd.set_credential=passwd.plaintext-password.root:CredSet-6')
+    expect(credential.text).toBe(`systemd.set_credential=${SECRET_MARKER}`)
+    expect(credential.findings).toHaveLength(1)
+  })
+
   it('removes PEM private keys and Authorization headers', () => {
     const pem = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----\n'
     expect(scrub(pem).text).toBe(`-----BEGIN OPENSSH PRIVATE KEY-----${SECRET_MARKER}-----END OPENSSH PRIVATE KEY-----\n`)
