@@ -82,7 +82,8 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
       read.push({model: buildLevelModel(capture, {toolVersion: toolVersion()}), capture, bundleName: path.basename(file), levelOverride: corrections.get(index), position: index + 1})
     } catch (error) {
       if (!isNestreportError(error)) throw error
-      rejected.push({bundle: file, code: error.code, exitCode: error.exitCode, message: error.message})
+      const combinedHint = /^nestreport-setup-/.test(path.basename(file)) ? ' (a combined archive from `nestreport report`: give the level bundles it was made from)' : ''
+      rejected.push({bundle: file, code: error.code, exitCode: error.exitCode, message: `${error.message}${combinedHint}`})
     }
   }
   if (read.length === 0) {

@@ -73,6 +73,12 @@ describe('buildCombinedReport', () => {
     expect(f.evidence[0].source).toBe(junk)
   })
 
+  it('a combined archive given as a bundle is refused with a hint', async () => {
+    const first = await buildCombinedReport({bundles: [bundle], outputDir: out, now})
+    const again = await buildCombinedReport({bundles: [first.archivePath, bundle], outputDir: out, now})
+    expect(again.rejected[0].message).toMatch(/a combined archive from `nestreport report`: give the level bundles it was made from\)$/)
+  })
+
   it('renders a user template against the same view model', async () => {
     const template = path.join(tmp.dir, 'mine.txt.hbs')
     await writeFile(template, '{{chain}}\n{{#each findings}}{{id}} {{/each}}\n{{model.schema}}\n')
