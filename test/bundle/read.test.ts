@@ -8,7 +8,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {readBundle} from '../../src/bundle/read.js'
 import {writeBundle} from '../../src/bundle/write.js'
-import {EXIT, NestreportError} from '../../src/lib/errors.js'
+import {EXIT} from '../../src/lib/errors.js'
+import {rejection} from '../lib/expect-error.js'
 import {l1Capture} from '../redact/corpus.js'
 import {goodEntries, gz, manifestJson, rawTar, tarHeader} from './tar-builder.js'
 
@@ -26,16 +27,7 @@ async function put(name: string, data: Buffer | string): Promise<string> {
   return file
 }
 
-async function failure(file: string, limits = {}): Promise<NestreportError> {
-  const error = await readBundle(file, limits).then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(NestreportError)
-  const e = error as NestreportError
-  expect(e.message).not.toContain('\n')
-  return e
-}
+const failure = (file: string, limits = {}) => rejection(readBundle(file, limits))
 
 const TOP = 'nestreport-L1-vm-20261125T100000Z'
 

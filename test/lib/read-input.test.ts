@@ -4,8 +4,9 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {EXIT, NestreportError} from '../../src/lib/errors.js'
+import {EXIT} from '../../src/lib/errors.js'
 import {readTextInput} from '../../src/lib/read-input.js'
+import {exitOf} from './expect-error.js'
 
 let dir: string
 beforeAll(async () => {
@@ -15,15 +16,6 @@ afterAll(async () => {
   await rm(dir, {recursive: true, force: true})
 })
 
-async function exitOf(promise: Promise<unknown>): Promise<number> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(NestreportError)
-  expect((error as Error).message).not.toContain('\n')
-  return (error as NestreportError).exitCode
-}
 
 describe('readTextInput', () => {
   it('reads a text log', async () => {

@@ -4,8 +4,9 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {EXIT, NestreportError} from '../../src/lib/errors.js'
+import {EXIT} from '../../src/lib/errors.js'
 import {IdentityMap, loadIdentityMap, saveIdentityMap} from '../../src/redact/identity-map.js'
+import {exitOf} from '../lib/expect-error.js'
 
 let dir: string
 beforeEach(async () => {
@@ -15,14 +16,6 @@ afterEach(async () => {
   await rm(dir, {recursive: true, force: true})
 })
 
-async function exitOf(promise: Promise<unknown>): Promise<number> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(NestreportError)
-  return (error as NestreportError).exitCode
-}
 
 describe('redaction map file', () => {
   it('a missing file is an empty map; save writes mode 0600 and round-trips', async () => {
