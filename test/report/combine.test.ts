@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {combineLevels, parseLevelCorrections} from '../../src/analyse/combine.js'
@@ -96,6 +97,22 @@ describe('combineLevels: level assignment', () => {
     expect(model.levels[2]).toMatchObject({level: 'L2', assignedBy: 'only-level-left'})
     const e = usageError(() => combineLevels([{model: amdL0Model(), bundleName: 'a'}, {model: unknown, bundleName: 'u'}]))
     expect(e.message).toBe('cannot tell the level of u: give it with --level FILE=L0|L1|L2')
+  })
+
+  it('the order of the bundles never changes the result', () => {
+    const inputs = [
+      {model: amdL0Model(), bundleName: 'a'},
+      {model: edit(kvmL1Model(), (m) => (m.capture.label = null)), bundleName: 'b'},
+      {model: edit(l2Model('tcg'), (m) => (m.capture.label = null)), bundleName: 'c'},
+    ]
+    const reference = combineLevels(inputs, {now})
+    const strip = (m: CombinedModel) => ({...m, levels: m.levels.map((l) => ({...l, position: 0}))})
+    fc.assert(
+      fc.property(fc.shuffledSubarray(inputs, {minLength: 3, maxLength: 3}), (order) => {
+        expect(strip(combineLevels(order, {now}))).toEqual(strip(reference))
+      }),
+      {numRuns: 20},
+    )
   })
 
   it('refuses an empty set', () => {
