@@ -101,6 +101,7 @@ export function combinedView(model: CombinedModel) {
     })),
     missingLevels: model.missingLevels,
     archiveDirs: model.levels.map((l) => `${l.archiveDir}/`).join(', '),
+    anyDiffers: model.comparison.some((r) => r.differs),
     comparison: model.comparison.map((r) => ({
       label: r.label,
       differs: r.differs,
