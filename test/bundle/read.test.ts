@@ -93,6 +93,7 @@ describe('readBundle refuses hostile archives', () => {
   const cases: Array<{name: string; kind: keyof typeof EXIT; archive: () => Buffer; names?: string}> = [
     {name: 'path traversal', kind: 'unsafePath', archive: () => gz(rawTar([...goodEntries(TOP), {path: `${TOP}/../../x`, data: 'pwned'}])), names: '../../x'},
     {name: 'absolute path', kind: 'unsafePath', archive: () => gz(rawTar([{path: '/etc/x', data: 'pwned'}, ...goodEntries(TOP)])), names: '/etc/x'},
+    {name: 'control character in a name', kind: 'unsafePath', archive: () => gz(rawTar([...goodEntries(TOP), {path: `${TOP}/root/x\nnestreport: all good`, data: 'x'}])), names: 'control character'},
     {name: 'symlink', kind: 'linkEntry', archive: () => gz(rawTar([...goodEntries(TOP), {path: `${TOP}/root/etc/os-release`, type: 'SymbolicLink', linkpath: '/etc/shadow'}])), names: 'symbolic link'},
     {name: 'hard link', kind: 'linkEntry', archive: () => gz(rawTar([...goodEntries(TOP), {path: `${TOP}/root/x`, type: 'Link', linkpath: `${TOP}/manifest.json`}])), names: 'hard link'},
     {name: 'character device', kind: 'specialEntry', archive: () => gz(rawTar([...goodEntries(TOP), {path: `${TOP}/root/dev/kvm`, type: 'CharacterDevice'}])), names: 'character device'},
