@@ -163,13 +163,29 @@ async function loadCaptureDir(dir: string, options: CaptureOptions): Promise<Cap
     if (error instanceof CaptureLayoutError) throw new NestreportError('malformed', `${dir}: ${error.message}`, {cause: error})
     throw error
   }
-  // Options given now describe this run's intent (a label, a corrected level): they win.
+  return applyRunOptions(capture, options)
+}
+
+/** Options given now describe this run's intent (a label, a corrected level): they win. */
+function applyRunOptions(capture: Capture, options: CaptureOptions): Capture {
   if (options.label !== undefined) capture.manifest.label = options.label
   if (options.levelOverride !== undefined) capture.manifest.levelOverride = options.levelOverride
   return capture
 }
 
+/**
+ * A bundle or a capture-script archive given as --sysroot: read it in memory through the
+ * hostile-input-safe reader (nothing is extracted), so the analysis is the same code path as report.
+ */
+async function loadCaptureArchive(file: string, options: CaptureOptions): Promise<Capture> {
+  options.onProgress?.(`reading capture archive ${file}`)
+  const {readBundle} = await import('../bundle/read.js')
+  const {capture} = await readBundle(file)
+  return applyRunOptions(capture, options)
+}
+
 export async function captureFromSysroot(dir: string, options: CaptureOptions): Promise<Capture> {
+  if ((await fsp.stat(dir).catch(() => null))?.isFile()) return loadCaptureArchive(dir, options)
   let root: string
   try {
     root = await fsp.realpath(dir)

@@ -10,7 +10,7 @@ export default class Collect extends BaseCommand {
   static override flags = {
     'output-dir': Flags.string({char: 'o', description: 'directory for the bundle and the report (created if missing)', default: '.'}),
     level: Flags.option({options: ['auto', 'L0', 'L1', 'L2'] as const, description: 'this level, when detection gets it wrong', default: 'auto'})(),
-    sysroot: Flags.string({description: 'read a root filesystem (e.g. a container\'s /host) or an extracted capture instead of this machine'}),
+    sysroot: Flags.string({description: 'read a root filesystem (e.g. a container\'s /host), a capture directory, or a bundle/capture-script .tar.gz instead of this machine'}),
     label: Flags.string({description: 'free text kept in the bundle (a ticket number, "L1 of the Intel box")'}),
     timeout: Flags.integer({description: 'timeout per command, seconds', default: 10, min: 1}),
     redact: Flags.boolean({description: 'also replace host names, addresses and user names (secrets are always removed)', default: false}),

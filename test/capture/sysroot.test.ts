@@ -1,4 +1,5 @@
 import {execFileSync} from 'node:child_process'
+import {readdirSync} from 'node:fs'
 import {chmod, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -128,6 +129,23 @@ describe('captureFromSysroot: capture directory', () => {
     const capture = await captureFromSysroot(root, {timeoutSeconds: 3, onProgress: (m) => ignored.push(m)})
     expect(capture.files.has('/proc/version')).toBe(false)
     expect(ignored).toContain('ignored root/proc/version: not a regular file')
+  })
+
+  it('reads a capture archive (.tar.gz, as the capture script writes) without extracting it', async () => {
+    await writeCaptureDir(original())
+    const archive = path.join(tmp, 'nestreport-L2-l2-20261125T000000Z.tar.gz')
+    execFileSync('tar', ['czf', archive, '-C', tmp, '--transform', 's,^root,nestreport-L2-l2-20261125T000000Z,', 'root'])
+    const before = readdirSync(tmp).sort()
+    const capture = await captureFromSysroot(archive, {timeoutSeconds: 3, levelOverride: 'L2'})
+    expect(capture.manifest).toMatchObject({source: 'script', hostname: 'l2', levelOverride: 'L2'})
+    expect(capture.files).toEqual(original().files)
+    expect(readdirSync(tmp).sort()).toEqual(before)
+  })
+
+  it('refuses an archive that is not a capture with the archive error', async () => {
+    const notArchive = path.join(tmp, 'notes.tar.gz')
+    await writeFile(notArchive, 'just text\n')
+    await expect(captureFromSysroot(notArchive, {timeoutSeconds: 3})).rejects.toMatchObject({code: 'E_NOT_AN_ARCHIVE'})
   })
 
   it('refuses a manifest that is not a capture manifest', async () => {
