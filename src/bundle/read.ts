@@ -40,6 +40,9 @@ export async function readBundle(file: string, limits: Partial<BundleLimits> = {
     if (error instanceof CaptureLayoutError) throw new NestreportError('malformed', `${label}: not a nestreport capture: ${error.message}`)
     throw error
   }
+  if (nestedDeeperThan(layout.capture.manifest, MAX_JSON_DEPTH)) {
+    throw new NestreportError('malformed', `${label}: ${MANIFEST_NAME} is nested more than ${MAX_JSON_DEPTH} levels deep`)
+  }
   const {formatVersion} = layout.capture.manifest
   if (!Number.isInteger(formatVersion) || formatVersion < 1 || formatVersion > CAPTURE_FORMAT_VERSION) {
     throw new NestreportError(
@@ -69,6 +72,9 @@ function checkReportJson(data: Buffer, label: string): unknown {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new NestreportError('malformed', `${label}: ${REPORT_JSON} is not a JSON object`)
   }
+  if (nestedDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    throw new NestreportError('malformed', `${label}: ${REPORT_JSON} is nested more than ${MAX_JSON_DEPTH} levels deep`)
+  }
   const {schema, schemaVersion} = parsed as {schema?: unknown; schemaVersion?: unknown}
   if (schema !== LEVEL_SCHEMA) {
     throw new NestreportError('schemaVersion', `${label}: ${REPORT_JSON} has schema ${JSON.stringify(schema)}, expected "${LEVEL_SCHEMA}"`)
@@ -80,6 +86,23 @@ function checkReportJson(data: Buffer, label: string): unknown {
     )
   }
   return parsed
+}
+
+/**
+ * Our JSON is a few levels deep. JSON.parse accepts a million nested arrays, but every recursive
+ * walk after it (redaction, JSON.stringify) would overflow the stack: refuse such input up front.
+ */
+const MAX_JSON_DEPTH = 64
+
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (depth >= max) return true
+    for (const child of Object.values(v)) stack.push([child, depth + 1])
+  }
+  return false
 }
 
 /** The level model of a bundle's report.json, validated; a bundle that fails is malformed. */
