@@ -92,7 +92,7 @@ const MAC = /(?<![\w:.-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){
 const UUID = /(?<![\w-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![\w-])/g
 
 /** "version 1.2.3.4", "BIOS 1.2.3.4": four dotted numbers that are a version, not an address. */
-const VERSION_BEFORE = /(?:version|ver\.?|v|release|firmware|bios|build)[\s:=]*$/i
+const VERSION_BEFORE = /\b(?:version|ver\.?|v|release|firmware|bios|build)[\s:=]*$/i
 
 /** Addresses that identify nobody: unspecified, loopback, broadcast, multicast, netmasks. */
 export function isPublicKnowledgeIpv4(octets: number[]): boolean {

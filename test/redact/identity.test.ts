@@ -79,6 +79,7 @@ describe('addresses', () => {
   it('maps IPv4 by /24 network and keeps the host part, so ranges and CIDRs stay coherent', () => {
     const out = r.redact('dhcp-range=192.168.122.2,192.168.122.254 route 10.20.30.0/24 via 10.20.30.1 peer 10.20.30.40')
     expect(out).toBe('dhcp-range=192.0.2.2,192.0.2.254 route 198.51.100.0/24 via 198.51.100.1 peer 198.51.100.40')
+    expect(r.redact('neigh dev 10.20.30.41 lladdr')).toBe('neigh dev 198.51.100.41 lladdr')
   })
 
   it('leaves loopback, unspecified, netmasks, multicast and version numbers alone', () => {
