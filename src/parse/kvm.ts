@@ -141,13 +141,9 @@ export function nestingSwitches(modules: KvmModule[], vendorModule: string | nul
     // s390 and arm64 keep `nested` in the core kvm module.
     out[p] = parseSwitch(vendor?.parameters[p] ?? (p === 'nested' ? core?.parameters[p] : undefined))
   }
-  const pvm = byName.get('kvm_pvm')
-  if (pvm) {
-    // PVM's own knobs, as the module names them; only the Y/N ones are switches.
-    for (const [name, value] of Object.entries(pvm.parameters)) {
-      if (/^[YN]$/.test(value.trim())) out[`kvm_pvm.${name}`] = parseSwitch(value)
-    }
-  }
+  // PVM (kvm_pvm) has no nested/ept/npt: its one nesting switch is the guest kernel's nested_pvm=
+  // (this level is itself a PVM-capable guest hypervisor). Its module parameters are debugging and
+  // tuning knobs, listed with every other parameter in the module table, not claimed as switches.
   const nestedPvm = cmdline ? /(?:^|\s)nested_pvm=(\S+)/.exec(cmdline)?.[1] : undefined
   if (nestedPvm !== undefined) out.nested_pvm = parseSwitch(nestedPvm)
   return out
