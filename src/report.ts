@@ -76,6 +76,7 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
   const [{readBundle}, {buildLevelModel}, {redactLevels}] = await Promise.all([import('./bundle/read.js'), import('./parse/index.js'), import('./redact/index.js')])
   const read: CombineInput[] = []
   const rejected: RejectedBundle[] = []
+  let firstError: NestreportError | undefined
   for (const [index, file] of options.bundles.entries()) {
     try {
       const {capture} = await readBundle(file)
@@ -84,11 +85,13 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
       if (!isNestreportError(error)) throw error
       const combinedHint = /^nestreport-setup-/.test(path.basename(file)) ? ' (a combined archive from `nestreport report`: give the level bundles it was made from)' : ''
       rejected.push({bundle: file, code: error.code, exitCode: error.exitCode, message: `${error.message}${combinedHint}`})
+      firstError ??= error
     }
   }
   if (read.length === 0) {
-    const first = rejected[0]
-    throw new NestreportError('inputMissing', `no bundle could be read: ${rejected.map((r) => r.message).join('; ')}`, {cause: first})
+    // Keep the first bundle's own exit status (not an archive, truncated, ...), with every reason.
+    firstError!.message = rejected.length === 1 ? rejected[0].message : `no bundle could be read: ${rejected.map((r) => r.message).join('; ')}`
+    throw firstError
   }
 
   // Secrets always go, even from bundles collect already cleaned: capture-script tarballs never

@@ -1,9 +1,11 @@
+import {existsSync} from 'node:fs'
 import {readdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import Report from '../../src/commands/report.js'
+import {EXIT} from '../../src/lib/errors.js'
 import {CombinedModel} from '../../src/model/combined.js'
 import {buildCombinedReport, utcStamp} from '../../src/report.js'
 import {loadFixtureCapture} from '../helpers/load-capture.js'
@@ -114,6 +116,16 @@ describe('nestreport report (command)', () => {
     expect(run.exitCode).not.toBe(0)
     expect(run.stderr.split('\n')[0]).toMatch(/^nestreport: .*junk\.tar\.gz/)
     expect(run.stdout).toContain('BUNDLE_UNREADABLE')
+  })
+
+  it('no readable bundle: nothing written, the bundle\'s own exit status and message', async () => {
+    const junk = path.join(tmp.dir, 'junk.tar.gz')
+    await writeFile(junk, 'x')
+    const run = await runCommand(Report, [junk, '-o', out])
+    expect(run.exitCode).toBe(EXIT.notAnArchive)
+    expect(run.stderr.split('\n').filter(Boolean)).toHaveLength(1)
+    expect(run.stderr).toContain('junk.tar.gz')
+    expect(existsSync(out)).toBe(false)
   })
 
   it('a bad --level is a usage error with one line', async () => {
