@@ -29,6 +29,20 @@ describe('nesting on L0', () => {
     expect(analyseSetup([noKvm]).filter((f) => f.id.startsWith('NESTED_'))).toEqual([])
   })
 
+  it('an L0 that is itself a guest (cloud instance) warns', () => {
+    const cloud = edit(intelL0Model(), (m) => {
+      m.virt.isGuest = true
+      m.virt.hypervisor = 'kvm'
+      m.virt.hypervisorDetail = 'Google Compute Engine (KVM)'
+      m.virt.evidence = [{fact: 'DMI product_name = Google Compute Engine', source: '/sys/class/dmi/id/product_name', indicates: 'kvm'}]
+    })
+    const [f] = only(analyseSetup([cloud]), 'L0_IS_GUEST')
+    expect(f.severity).toBe('warn')
+    expect(f.title).toBe('L0 is itself a guest of Google Compute Engine (KVM), not bare metal')
+    expect(f.evidence).toEqual([{level: 'L0', source: '/sys/class/dmi/id/product_name', text: 'DMI product_name = Google Compute Engine'}])
+    expect(only(analyseSetup([intelL0Model()]), 'L0_IS_GUEST')).toEqual([])
+  })
+
   it('arm64 L0 without kvm-arm.mode=nested fails', () => {
     const arm = edit(intelL0Model(), (m) => {
       m.cpu.arch.value = 'aarch64'

@@ -9,7 +9,7 @@ import {acceleratorBelow} from './acceleration.js'
 import {evidence, finding, levelOf, type Setup} from './common.js'
 import {devKvm, nonVmxSvmModule} from './kvm-device.js'
 import {amdL1Migration, intelNestedMigration} from './migration.js'
-import {nestedOnL0, vmxExposedToL1} from './nesting.js'
+import {l0IsGuest, nestedOnL0, vmxExposedToL1} from './nesting.js'
 import {oopsPerLevel, sameOopsAcrossLevels} from './oops.js'
 import {slowL2Parameters} from './performance.js'
 import {qemuKvmErrors} from './qemu-log.js'
@@ -21,6 +21,7 @@ type Family = (setup: Setup) => Finding[]
 /** Families that read one level at a time (or its neighbour when present): valid for `check`. */
 const PER_LEVEL: Family[] = [
   nestedOnL0,
+  l0IsGuest,
   vmxExposedToL1,
   acceleratorBelow,
   qemuKvmErrors,

@@ -63,6 +63,22 @@ export function nestedOnL0(setup: Setup): Finding[] {
   return [finding('NESTED_DISABLED_L0', 'fail', `Nested virtualization is disabled on L0 (${module} nested=${raw ?? 'off'})`, ['L0'], ev, advice)]
 }
 
+/**
+ * L0_IS_GUEST (warn): the level used as L0 is itself a virtual machine (a cloud instance, or a
+ * bundle given the wrong level), so every level is one deeper than its name and nesting also
+ * depends on a hypervisor no bundle shows.
+ */
+export function l0IsGuest(setup: Setup): Finding[] {
+  const l0 = at(setup, 'L0')
+  if (!l0 || l0.virt.isGuest !== true) return []
+  const below = l0.virt.hypervisorDetail ?? l0.virt.hypervisor
+  const ev = l0.virt.evidence.filter((e) => e.indicates !== 'bare-metal' && e.indicates !== 'container').map((e) => evidence('L0', e.source, e.fact))
+  return [
+    finding('L0_IS_GUEST', 'warn', `L0 is itself a guest of ${below}, not bare metal`, ['L0'], ev,
+      `Say in the report that the "L0" runs under ${below} (a cloud instance is an L1 of its provider): its nesting and CPU model are set by that provider. If this bundle is not the bare-metal host, correct the levels with --level FILE=L1.`),
+  ]
+}
+
 function armNested(l0: LevelModel): Finding[] {
   const cmdline = l0.kernel.cmdline.value
   if (cmdline === null) return []
