@@ -40,6 +40,9 @@ const AMBIGUOUS_NAMES = new Set([
   'machine', 'testing', 'builder', 'runner', 'admin', 'nested', 'local', 'storage', 'backup', 'proxmox', 'ubuntu-server', 'raspberrypi',
 ])
 
+/** What pseudonyms look like (identity-map.ts hands them out). */
+const PSEUDONYM_SHAPE = /^(?:host\d+|domain\d+\.example|user\d+|serial\d+|0{16}[0-9a-f]{16})$/
+
 /** A name short or common enough to collide with technical words (kvm, vm, node, host, debian). */
 export function isAmbiguousName(name: string): boolean {
   return name.length < 5 || AMBIGUOUS_NAMES.has(name) || /^\d+$/.test(name)
@@ -125,8 +128,9 @@ export class IdentityRedactor {
   private buildSeeds(input: IdentitySeeds): Seeds {
     const seeds = emptySeeds()
     seeds.pseudonyms = this.map.pseudonymSet()
-    // A redacted capture seeds pseudonyms (manifest.hostname "host1.domain1.example"): skip them.
-    const fresh = (v: string) => !this.map.isPseudonym(v)
+    // A redacted capture seeds pseudonyms (manifest.hostname "host1.domain1.example"): skip them,
+    // by the map or by their shape when the map is not at hand.
+    const fresh = (v: string) => !this.map.isPseudonym(v) && !PSEUDONYM_SHAPE.test(v)
     for (const domain of input.domains) if (fresh(domain)) seeds.domains.add(domain)
     for (const host of input.hostnames) {
       const dot = host.indexOf('.')

@@ -94,10 +94,15 @@ const UUID = /(?<![\w-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]
 /** "version 1.2.3.4", "BIOS 1.2.3.4": four dotted numbers that are a version, not an address. */
 const VERSION_BEFORE = /\b(?:version|ver\.?|v|release|firmware|bios|build)[\s:=]*$/i
 
-/** Addresses that identify nobody: unspecified, loopback, broadcast, multicast, netmasks. */
+/**
+ * Addresses that identify nobody: unspecified, loopback, broadcast, multicast, netmasks, and the
+ * documentation and benchmark networks pseudonyms come from (so a redacted bundle redacted again
+ * without its map keeps its pseudonyms).
+ */
 export function isPublicKnowledgeIpv4(octets: number[]): boolean {
-  const [a] = octets
+  const [a, b, c] = octets
   if (a === 0 || a === 127 || (a >= 224 && a <= 239)) return true
+  if ((a === 192 && b === 0 && c === 2) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || (a === 198 && (b === 18 || b === 19))) return true
   if (octets.every((o) => o === 255)) return true
   // A netmask: ones then zeros.
   const n = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0
@@ -105,11 +110,11 @@ export function isPublicKnowledgeIpv4(octets: number[]): boolean {
   return a === 255 && (inverted & (inverted + 1)) === 0
 }
 
-/** Unspecified (also as cgroup v2's "0::/"), loopback and multicast. */
+/** Unspecified (also as cgroup v2's "0::/"), loopback, multicast, and documentation (2001:db8::/32). */
 export function isPublicKnowledgeIpv6(address: string): boolean {
   const groups = expandIpv6(address)
   const head = groups.slice(0, 7).every((g) => g === '0000')
-  return (head && (groups[7] === '0000' || groups[7] === '0001')) || groups[0].startsWith('ff')
+  return (head && (groups[7] === '0000' || groups[7] === '0001')) || groups[0].startsWith('ff') || (groups[0] === '2001' && groups[1] === '0db8')
 }
 
 /** Fixed-width lower-case expansion of an IPv6 address: 8 groups of 4 hex digits. */
@@ -199,14 +204,15 @@ export class Tokenizer {
     if (text.includes(':') || text.includes('-')) {
       for (const m of text.matchAll(MAC)) {
         const lower = m[0].toLowerCase()
-        if (/^(?:00[:-]){5}00$|^(?:ff[:-]){5}ff$/.test(lower) || this.seeds.pseudonyms.has(lower.replaceAll('-', ':'))) continue
+        // All-zero, broadcast, and the 02:00:00 block pseudonyms come from.
+        if (/^(?:00[:-]){5}00$|^(?:ff[:-]){5}ff$|^02[:-]00[:-]00[:-]/.test(lower) || this.seeds.pseudonyms.has(lower.replaceAll('-', ':'))) continue
         found.push({start: m.index, end: m.index + m[0].length, kind: 'mac', value: m[0]})
       }
     }
     if (text.includes('-')) {
       for (const m of text.matchAll(UUID)) {
         const lower = m[0].toLowerCase()
-        if (/^[0-]+$/.test(lower) || this.seeds.pseudonyms.has(lower)) continue
+        if (/^[0-]+$|^00000000-0000-4000-8000-/.test(lower) || this.seeds.pseudonyms.has(lower)) continue
         found.push({start: m.index, end: m.index + m[0].length, kind: 'uuid', value: m[0]})
       }
     }
