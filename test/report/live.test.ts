@@ -1,9 +1,10 @@
 /**
  * End to end on this machine: collect it with the collect library, combine its bundle with
- * `report`, and run `check`. Expectations come from what the machine itself says (/proc, /sys),
+ * `report`, and run `check` live and on the unpacked bundle. Expectations come from what the machine itself says (/proc, /sys),
  * never from hard-coded values, since the machine can change between sessions.
  */
 import {existsSync, readFileSync} from 'node:fs'
+import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -41,6 +42,20 @@ describe('this machine, end to end', () => {
     const top = path.basename(result.archivePath, '.tar.gz')
     expect(names).toContain(`${top}/${level.level}/manifest.json`)
     expect(names).toContain(`${top}/${level.level}/root/proc/cpuinfo`)
+  })
+
+  it('the collected bundle, unpacked, gives check the same findings as the live machine', async () => {
+    const collected = await collect({outputDir: path.join(tmp.dir, 'bundles2'), level: 'auto', timeoutSeconds: 10})
+    const unpacked = path.join(tmp.dir, 'unpacked')
+    await mkdir(unpacked)
+    const {x: extract} = await import('tar')
+    await extract({file: collected.bundlePath, cwd: unpacked})
+    const top = path.join(unpacked, path.basename(collected.bundlePath, '.tar.gz'))
+    const fromBundle = JSON.parse((await runCommand(Check, ['--sysroot', top, '--json'])).stdout) as CheckResult
+    const live = JSON.parse((await runCommand(Check, ['--json'])).stdout) as CheckResult
+    const key = (r: CheckResult) => r.findings.map((f) => `${f.severity} ${f.id} ${f.levels.join(',')}`).sort()
+    expect(fromBundle.level).toBe(live.level)
+    expect(key(fromBundle)).toEqual(key(live))
   })
 
   it('check --json agrees with what the machine says, and fails (exit 3) exactly when a check fails', async () => {
