@@ -56,6 +56,9 @@ describe('this machine, end to end', () => {
     const key = (r: CheckResult) => r.findings.map((f) => `${f.severity} ${f.id} ${f.levels.join(',')}`).sort()
     expect(fromBundle.level).toBe(live.level)
     expect(key(fromBundle)).toEqual(key(live))
+    // The bundle file itself, without unpacking.
+    const fromFile = JSON.parse((await runCommand(Check, ['--sysroot', collected.bundlePath, '--json'])).stdout) as CheckResult
+    expect(key(fromFile)).toEqual(key(live))
   })
 
   it('check --json agrees with what the machine says, and fails (exit 3) exactly when a check fails', async () => {
