@@ -45,7 +45,7 @@ function runBy(upper: LevelModel | undefined, model: LevelModel | undefined): st
   const below = upper ? qemuRunningBelow(upper, model) : null
   if (below) {
     const p = below.process
-    const version = shortQemuVersion(upper!)
+    const version = shortQemuVersion(upper!, p)
     return `QEMU${version ? ` ${version}` : ''}${p.cpuModel ? ` -cpu ${p.cpuModel}` : ''} (${ACCEL_NAMES[p.accel] ?? p.accel})`
   }
   if (!model) return null

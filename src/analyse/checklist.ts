@@ -11,7 +11,7 @@ import type {Capture, ManifestEntry} from '../capture/types.js'
 import {CaptureView} from '../capture/view.js'
 import type {ChecklistCell, ChecklistItem} from '../model/combined.js'
 import type {LevelModel, LevelName} from '../model/level.js'
-import {isX86} from './findings/common.js'
+import {isX86, mainQemuBinary} from './findings/common.js'
 
 export interface ChecklistLevel {
   level: LevelName
@@ -85,7 +85,7 @@ export const CHECKLIST: ItemDef[] = [
     key: 'qemu-version',
     item: 'QEMU version',
     cell: (ctx) => {
-      const b = ctx.model.qemu.binaries.find((x) => x.version)
+      const b = mainQemuBinary(ctx.model)
       if (b) return {ok: true, where: archivePathOf(ctx.archiveDir, b.source) ?? b.source}
       const nc = ctx.model.notCollected.find((n) => n.group === 'qemu')
       return {ok: false, why: nc?.why ?? 'no QEMU binary installed (searched PATH, /usr/libexec, /usr/local/bin)'}

@@ -112,7 +112,7 @@ export function combinedView(model: CombinedModel) {
     passes: model.findings.filter((f) => f.severity === 'pass').map(findingView),
     checklist: model.checklist.map((c) => ({
       item: c.item,
-      cells: columns.map((level) => ({level, ...checklistWords(c.perLevel[level])})),
+      cells: columns.map((level) => ({level, ok: c.perLevel[level]?.ok ?? false, ...checklistWords(c.perLevel[level])})),
     })),
     oopses: oopsesView(model),
     generatedAt: model.generatedAt,

@@ -191,13 +191,29 @@ export function qemuVersions(model: LevelModel): Array<{path: string; version: s
   return model.qemu.binaries.flatMap((b) => (b.version ? [{path: b.path, version: b.version, source: b.source}] : []))
 }
 
-/** Short QEMU version ("8.2.2") of a level's installed emulators, the first one found. */
-export function shortQemuVersion(model: LevelModel): string | null {
-  for (const b of model.qemu.binaries) {
-    const v = parseVersion(b.version)
-    if (v) return v.join('.')
-  }
-  return null
+/**
+ * The QEMU binary that matters at a level: the one a running QEMU was started from, else the
+ * emulator for the level's own architecture (qemu-system-x86_64, qemu-kvm, kvm), else any with a
+ * version. Distributions install several (i386, microvm, ...) whose versions say less.
+ */
+export function mainQemuBinary(model: LevelModel, process?: QemuProcess): LevelModel['qemu']['binaries'][number] | null {
+  const withVersion = model.qemu.binaries.filter((b) => b.version)
+  const exe = process?.exe ?? model.qemu.processes[0]?.exe
+  const arch = model.cpu.arch.value === 'amd64' ? 'x86_64' : model.cpu.arch.value
+  const base = (p: string) => p.split('/').pop() ?? p
+  return (
+    withVersion.find((b) => exe && b.path === exe) ??
+    withVersion.find((b) => (arch && base(b.path) === `qemu-system-${arch}`) || ['qemu-kvm', 'kvm'].includes(base(b.path))) ??
+    withVersion.find((b) => isX86(model) && base(b.path) === 'qemu-system-x86_64') ??
+    withVersion[0] ??
+    null
+  )
+}
+
+/** Short version ("8.2.2") of mainQemuBinary. */
+export function shortQemuVersion(model: LevelModel, process?: QemuProcess): string | null {
+  const v = parseVersion(mainQemuBinary(model, process)?.version)
+  return v ? v.join('.') : null
 }
 
 export function describeProcess(p: QemuProcess): string {
