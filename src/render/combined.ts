@@ -3,6 +3,7 @@
  * 72 columns for mailing lists, or the combined model as JSON. A user's --template renders against
  * the same view model as the built-in templates (src/render/combined-view.ts).
  */
+import {describeError, NestreportError} from '../lib/errors.js'
 import type {CombinedModel} from '../model/combined.js'
 import {combinedView} from './combined-view.js'
 import {compileTemplate, createRenderEngine} from './engine.js'
@@ -18,6 +19,12 @@ export const COMBINED_REPORT_NAMES: Record<CombinedFormat, string> = {md: 'repor
 export function renderCombinedReport(model: CombinedModel, format: CombinedFormat, templatePath?: string): string {
   if (format === 'json' && !templatePath) return `${JSON.stringify(model, null, 2)}\n`
   const name = templatePath ?? COMBINED_TEMPLATES[format === 'json' ? 'md' : format]
-  const template = compileTemplate(createRenderEngine(), readTemplate(name))
-  return `${template(combinedView(model)).trimEnd()}\n`
+  const source = readTemplate(name)
+  try {
+    return `${compileTemplate(createRenderEngine(), source)(combinedView(model)).trimEnd()}\n`
+  } catch (error) {
+    // A user's template with a typo is bad input: one line naming it, not a stack trace.
+    if (templatePath) throw new NestreportError('malformed', `template ${templatePath}: ${describeError(error).replace(' in [object Object]', '')}`, {cause: error})
+    throw error
+  }
 }

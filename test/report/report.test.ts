@@ -128,6 +128,14 @@ describe('nestreport report (command)', () => {
     expect(existsSync(out)).toBe(false)
   })
 
+  it('a user template with a typo is one line naming the template', async () => {
+    const template = path.join(tmp.dir, 'typo.md.hbs')
+    await writeFile(template, '{{chian}}\n')
+    const run = await runCommand(Report, [bundle, '-o', out, '--template', template])
+    expect(run.exitCode).toBe(EXIT.malformed)
+    expect(run.stderr).toMatch(/^nestreport: template .*typo\.md\.hbs: "chian" not defined in \[object Object\] - 1:2\n$/)
+  })
+
   it('a bad --level is a usage error with one line', async () => {
     const run = await runCommand(Report, [bundle, '-o', out, '--level', 'other.tar.gz=L1'])
     expect(run.exitCode).toBe(2)
