@@ -133,7 +133,7 @@ describe('nestreport report (command)', () => {
     await writeFile(template, '{{chian}}\n')
     const run = await runCommand(Report, [bundle, '-o', out, '--template', template])
     expect(run.exitCode).toBe(EXIT.malformed)
-    expect(run.stderr).toMatch(/^nestreport: template .*typo\.md\.hbs: "chian" not defined in \[object Object\] - 1:2\n$/)
+    expect(run.stderr).toMatch(/^nestreport: template .*typo\.md\.hbs: "chian" not defined - 1:2\n$/)
   })
 
   it('a bad --level is a usage error with one line', async () => {
