@@ -125,6 +125,7 @@ it('says the L2 sees TCG: the TCGTCGTCGTCG signature, no kvm-clock, "paravirtual
   expect(l2.virt.evidence.map((e) => e.fact).join('\n')).toMatch(/Booting paravirtualized kernel on bare hardware/)
   expect(report.rendered).toContain('CPUID 0x40000000 = TCGTCGTCGTCG')
   expect(report.rendered).toContain('no kvm-clock')
+  expect(report.rendered).toMatch(/Booting paravirtualized kernel on bare hardware/)
 })
 
 it('concludes nested virtualization, but not nested KVM: the L2 runs under TCG', (ctx) => {

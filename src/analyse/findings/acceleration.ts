@@ -43,7 +43,7 @@ function accelFor(setup: Setup, upperName: LevelName, lowerName: LevelName): Fin
   if (lower) {
     const hv = lower.virt.hypervisor
     if (hv === 'tcg') {
-      for (const e of lower.virt.evidence.filter((x) => x.indicates === 'tcg')) tcg.push(evidence(lowerName, e.source, e.fact))
+      for (const e of lower.virt.evidence.filter((x) => x.indicates === 'tcg' || x.indicates === 'bare-metal-or-tcg')) tcg.push(evidence(lowerName, e.source, e.fact))
       if (!tcg.some((e) => e.level === lowerName)) tcg.push(evidence(lowerName, 'derived', `${lowerName} detects it runs under TCG`))
     } else if (PARAVIRT_KVM.has(hv)) {
       const e = lower.virt.evidence.find((x) => x.indicates === hv)
