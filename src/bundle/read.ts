@@ -290,8 +290,9 @@ function checkEntry(entry: import('tar').ReadEntry, count: number, limits: Bundl
   if (count > limits.maxEntries) return problem('oversize', `has more than ${limits.maxEntries} entries`)
   if (path.length > limits.maxNameLength) return problem('oversize', `entry name longer than ${limits.maxNameLength} characters`)
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return problem('unsafePath', `entry ${quote(path)} has an absolute path`)
-  // Control characters in names can forge lines in messages and listings downstream.
-  if (path.includes('\\') || /[\u0000-\u001f\u007f]/.test(path)) return problem('unsafePath', `entry ${quote(path)} has a backslash or a control character in its name`)
+  // Tabs and even newlines are legal in Linux file names and captures keep them (messages quote
+  // names as JSON strings); a backslash would be a separator where the bundle gets unpacked on Windows.
+  if (path.includes('\\') || path.includes('\0')) return problem('unsafePath', `entry ${quote(path)} has a backslash or NUL in its name`)
   if (path.split('/').includes('..')) return problem('unsafePath', `entry ${quote(path)} climbs out of the bundle with ".."`)
   if (normaliseName(path) === '' && entry.type !== 'Directory') return problem('unsafePath', `entry ${quote(path)} has an empty name`)
   switch (entry.type) {
