@@ -17,6 +17,7 @@ import path from 'node:path'
 import {combineLevels, type CombineInput, parseLevelCorrections} from './analyse/combine.js'
 import {evidence, finding} from './analyse/findings/common.js'
 import {captureEntries} from './capture/layout.js'
+import {type BundleEntry, utcStamp, writeArchive, writeFileExclusive} from './bundle/write.js'
 import {TOOL_NAME, toolVersion} from './capture/manifest.js'
 import type {Capture} from './capture/types.js'
 import {isNestreportError, NestreportError} from './lib/errors.js'
@@ -55,17 +56,8 @@ export interface CombinedReportResult {
   rejected: RejectedBundle[]
 }
 
-interface ArchiveEntry {
-  name: string
-  data: Buffer
-}
 
 const REPORT_EXT: Record<CombinedFormat, string> = {md: '.md', text: '.txt', json: '.json'}
-
-/** 20261125T160312Z: sortable, no characters a file system or shell dislikes. */
-export function utcStamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')
-}
 
 export async function buildCombinedReport(options: BuildCombinedReportOptions): Promise<CombinedReportResult> {
   const format = options.format ?? 'md'
@@ -107,7 +99,7 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
   const {renderCombinedReport} = await import('./render/combined.js')
   const rendered = renderCombinedReport(model, format, options.template ? path.resolve(options.template) : undefined)
   const baseName = `nestreport-setup-${utcStamp(now)}`
-  const entries: ArchiveEntry[] = [
+  const entries: BundleEntry[] = [
     {name: 'report.md', data: Buffer.from(format === 'md' && !options.template ? rendered : renderCombinedReport(model, 'md'))},
     {name: 'report.txt', data: Buffer.from(format === 'text' && !options.template ? rendered : renderCombinedReport(model, 'text'))},
     {name: 'report.json', data: Buffer.from(renderCombinedReport(model, 'json'))},
@@ -115,16 +107,14 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
   const captureAt = new Map(inputs.map((i) => [i.position!, i.capture!]))
   for (const level of model.levels) entries.push(...levelEntries(level.archiveDir, captureAt.get(level.position)!))
 
-  const {writeFileExclusive} = await import('./bundle/write.js')
-  const archive = await tarGz(baseName, entries, now)
-  const archivePath = await writeFileExclusive({outputDir: options.outputDir, baseName, ext: '.tar.gz', data: archive})
+  const archivePath = await writeArchive({outputDir: options.outputDir, baseName, entries, date: now})
   const publishedBase = path.basename(archivePath, '.tar.gz')
   const reportExt = options.template ? path.extname(options.template.replace(/\.hbs$/, '')) || '.txt' : REPORT_EXT[format]
   const reportPath = await writeFileExclusive({outputDir: options.outputDir, baseName: publishedBase, ext: reportExt, data: rendered})
   return {model, reportPath, archivePath, rendered, rejected}
 }
 
-function levelEntries(dir: string, capture: Capture): ArchiveEntry[] {
+function levelEntries(dir: string, capture: Capture): BundleEntry[] {
   return captureEntries(capture).map((e) => ({name: `${dir}/${e.name}`, data: e.data}))
 }
 
@@ -134,24 +124,4 @@ function withRejected(model: CombinedModel, rejected: RejectedBundle[]): Combine
       'Collect that level again (nestreport collect, or the capture script), or check the file was copied completely; the report was made from the other bundles.'),
   )
   return {...model, findings: [...model.findings, ...extra].sort(compareFindings)}
-}
-
-/**
- * The combined archive in memory (every level's capture is already in memory after readBundle),
- * entries appended from buffers with one fixed date so the same inputs give the same bytes; the
- * bundle writer then publishes it under a free name without overwriting anything.
- */
-async function tarGz(topDir: string, entries: ArchiveEntry[], date: Date): Promise<Buffer> {
-  const {default: archiver} = await import('archiver')
-  return new Promise<Buffer>((resolve, reject) => {
-    const archive = archiver('tar', {gzip: true})
-    const chunks: Buffer[] = []
-    archive.on('data', (chunk: Buffer) => chunks.push(chunk))
-    archive.on('end', () => resolve(Buffer.concat(chunks)))
-    // A warning means an entry is missing: a failed archive, not a note.
-    archive.on('warning', reject)
-    archive.on('error', reject)
-    for (const e of entries) archive.append(e.data, {name: `${topDir}/${e.name}`, date, mode: 0o644})
-    archive.finalize().catch(reject)
-  })
 }

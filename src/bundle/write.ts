@@ -124,8 +124,26 @@ async function writeTarGz(tmp: string, baseName: string, entries: BundleEntry[],
   })
 }
 
-/** Write `<outputDir>/<baseName>.tar.gz` (or the first free `-N` variant); returns its path. */
+/**
+ * Write `<outputDir>/<baseName>.tar.gz` (or the first free `-N` variant) holding `entries` under a
+ * `<baseName>/` top directory, every entry dated `date`; returns its path.
+ */
+export function writeArchive(options: {outputDir: string; baseName: string; entries: BundleEntry[]; date: Date}): Promise<string> {
+  return writeExclusive(options.outputDir, options.baseName, BUNDLE_EXT, (tmp) => writeTarGz(tmp, options.baseName, options.entries, options.date))
+}
+
+/** A level's bundle: the capture layout plus report.md/report.json, dated by the capture's start. */
 export function writeBundle(options: WriteBundleOptions): Promise<string> {
-  const entries = [...captureEntries(options.capture), ...options.extra]
-  return writeExclusive(options.outputDir, options.baseName, BUNDLE_EXT, (tmp) => writeTarGz(tmp, options.baseName, entries, entryDate(options.capture)))
+  return writeArchive({
+    outputDir: options.outputDir,
+    baseName: options.baseName,
+    entries: [...captureEntries(options.capture), ...options.extra],
+    date: entryDate(options.capture),
+  })
+}
+
+/** 20261125T160312Z: sortable, and no character a file system or shell dislikes. */
+export function utcStamp(date: Date): string {
+  const valid = Number.isNaN(date.getTime()) ? new Date(0) : date
+  return valid.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')
 }
