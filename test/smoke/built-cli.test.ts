@@ -63,6 +63,20 @@ describe('built bin/run.js', () => {
     expect(names.some((n) => n.endsWith('.md'))).toBe(true)
   })
 
+  it('report combines the collected bundle, and check prints PASS/WARN/FAIL lines', async () => {
+    const bundle = readdirSync(out).find((n) => n.endsWith('.tar.gz') && n.startsWith('nestreport-L'))
+    expect(bundle, 'collect ran first').toBeDefined()
+    const report = await run(['report', join(out, bundle!), '-o', out, '--format', 'text'])
+    expect(report.stderr).not.toMatch(/\n\s+at /)
+    expect(report.code).toBe(0)
+    expect(report.stdout).toMatch(/nested/i)
+    expect(readdirSync(out).some((n) => /^nestreport-setup-\d{8}T\d{6}Z(-\d+)?\.tar\.gz$/.test(n))).toBe(true)
+    const check = await run(['check', '--timeout', '20'])
+    // 0 when nothing fails, 3 when a check fails: both are answers; anything else is a crash.
+    expect([0, 3]).toContain(check.code)
+    expect(check.stdout).toMatch(/^(PASS|WARN|FAIL|INFO)\b/m)
+  })
+
   it('oops reads a kernel log from stdin and renders JSON', async () => {
     const log = [
       '[   10.000000] ------------[ cut here ]------------',
