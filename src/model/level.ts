@@ -12,8 +12,9 @@
  */
 import {z} from 'zod'
 
-export const LEVEL_SCHEMA = 'nestreport/level'
-export const LEVEL_SCHEMA_VERSION = 1
+import {LEVEL_SCHEMA} from './level-schema-id.js'
+
+export {LEVEL_SCHEMA, LEVEL_SCHEMA_VERSION} from './level-schema-id.js'
 
 const sourced = <T extends z.ZodType>(value: T) =>
   z.object({
