@@ -5,7 +5,9 @@
 //
 // Everything the CLI would read from its install directory at run time is inlined here:
 // - package.json (oclif's configuration and the version): src/single.ts gets it as a constant;
-// - report templates: src/render/templates.ts is replaced by a module holding them;
+// - report templates: src/render/templates.ts is replaced by a module holding them, and the
+//   handlebars compiler, which src/render/handlebars-compiler.ts require()s from node_modules on
+//   first use, is bundled through a static import instead;
 // - nestreport's version for capture manifests: the package.json read in src/capture/manifest.ts.
 // A replacement that no longer finds what it replaces fails the build instead of shipping a file
 // that breaks at run time.
@@ -28,7 +30,10 @@ const templates = Object.fromEntries(
     .map((name) => [name, readFileSync(path.join(templatesDir, name), 'utf8')]),
 )
 
-/** Same contract as src/render/templates.ts: built-in names from the embedded set, paths from disk. */
+/**
+ * Same contract as src/render/templates.ts: built-in names from the embedded set, paths from disk.
+ * No precompiled templates here: the single file compiles them at run time.
+ */
 const templatesModule = `
 import {readFileSync} from 'node:fs'
 import {describeError, NestreportError} from '../lib/errors.js'
@@ -46,7 +51,21 @@ export function readTemplate(name) {
     throw new NestreportError('inputMissing', \`cannot read template \${name}: \${describeError(error)}\`)
   }
 }
+
+export function precompiledTemplate() {
+  return undefined
+}
 `
+
+/** The compiler is bundled like everything else; src/render/handlebars-compiler.ts would require() it from node_modules. */
+const compilerModule = `
+import Handlebars from 'handlebars'
+
+export function loadHandlebarsCompiler() {
+  return Handlebars
+}
+`
+const TEMPLATES_EXPORTS = ['function readTemplate(name: string): string', 'type TemplateSpec ', 'function precompiledTemplate(name: string)']
 
 const PACKAGE_JSON_READ = /readFileSync\(new URL\('\.\.\/\.\.\/package\.json', import\.meta\.url\), 'utf8'\)/
 
@@ -56,10 +75,19 @@ const inlineRuntimeFiles = {
   setup(b) {
     b.onLoad({filter: /[/\\]src[/\\]render[/\\]templates\.ts$/}, (args) => {
       const original = readFileSync(args.path, 'utf8')
-      if (!/export function readTemplate\(name: string\): string/.test(original) || /^export (?!function readTemplate)/m.test(original)) {
+      const exported = original.split('\n').filter((line) => line.startsWith('export '))
+      const expected = (line) => TEMPLATES_EXPORTS.some((e) => line.startsWith(`export ${e}`))
+      if (exported.length !== TEMPLATES_EXPORTS.length || !exported.every(expected)) {
         throw new Error('src/render/templates.ts changed its exports: update the embedded replacement in scripts/build-single.mjs')
       }
       return {contents: templatesModule, loader: 'js', resolveDir: path.dirname(args.path)}
+    })
+    b.onLoad({filter: /[/\\]src[/\\]render[/\\]handlebars-compiler\.ts$/}, (args) => {
+      const original = readFileSync(args.path, 'utf8')
+      if (!/^export function loadHandlebarsCompiler\(\): HandlebarsCompiler/m.test(original)) {
+        throw new Error('src/render/handlebars-compiler.ts changed its exports: update the replacement in scripts/build-single.mjs')
+      }
+      return {contents: compilerModule, loader: 'js', resolveDir: path.dirname(args.path)}
     })
     b.onLoad({filter: /[/\\]src[/\\]capture[/\\]manifest\.ts$/}, (args) => {
       const original = readFileSync(args.path, 'utf8')

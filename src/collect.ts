@@ -8,7 +8,6 @@ import path from 'node:path'
 
 import {captureLive} from './capture/live.js'
 import {type CaptureOptions, toolVersion} from './capture/manifest.js'
-import {captureFromSysroot} from './capture/sysroot.js'
 import type {Capture} from './capture/types.js'
 import type {LevelModel} from './model/level.js'
 
@@ -73,7 +72,9 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     onProgress: options.onProgress,
   }
   // Capture first: its commands are spawned before the module loading below takes the main thread.
-  const capturing = options.sysroot === undefined ? captureLive(captureOptions) : captureFromSysroot(options.sysroot, captureOptions)
+  const {sysroot} = options
+  const capturing =
+    sysroot === undefined ? captureLive(captureOptions) : import('./capture/sysroot.js').then(({captureFromSysroot}) => captureFromSysroot(sysroot, captureOptions))
   const stages = loadLaterStages()
   // Should the capture fail, the import promise must not end as an unhandled rejection.
   stages.catch(() => {})

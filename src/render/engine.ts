@@ -3,16 +3,36 @@
  * helper registry shared with other code or tests), markdown never HTML-escaped (noEscape), and a
  * small set of helpers that make kernel and QEMU text safe in markdown and readable in mail.
  *
- * handlebars is CommonJS: it must be a default import (a named import passes tsc and crashes the
- * built CLI). Commands import the render modules lazily, so handlebars loads only when rendering.
+ * Built-in templates are precompiled by `npm run build` and run on handlebars/runtime.js (the .js:
+ * handlebars has no exports map, so Node's ESM resolver needs the file name); the full
+ * handlebars (parser, compiler, source-map) is loaded only to compile template text: a user's
+ * --template, or any template when running from src/. Both are CommonJS: default imports only
+ * (a named import passes tsc and crashes the built CLI). Commands import the render modules
+ * lazily, so even the runtime loads only when rendering.
  */
-import Handlebars from 'handlebars'
+import runtimeModule from 'handlebars/runtime.js'
 
-import {readTemplate} from './templates.js'
+import {type HandlebarsCompiler, loadHandlebarsCompiler} from './handlebars-compiler.js'
+import {precompiledTemplate, readTemplate} from './templates.js'
 import {fence, inlineCode, keyValue, markdownText, shellCommand, tableCell, tableCellCode, textBlock, wrapText} from './text.js'
 
-export type RenderEngine = typeof Handlebars
+/** An environment that can compile template text (the full handlebars). */
+export type RenderEngine = HandlebarsCompiler
 export type RenderTemplate = (view: object) => string
+
+/** What every report helper is registered on: the full handlebars or its runtime alone. */
+type HelperRegistry = Pick<HandlebarsCompiler, 'registerHelper'>
+
+/** The runtime is the full handlebars without parser and compiler; its own typings declare nothing. */
+type HandlebarsRuntime = Pick<HandlebarsCompiler, 'registerHelper' | 'template'> & {create(): HandlebarsRuntime}
+const handlebarsRuntime = runtimeModule as unknown as HandlebarsRuntime
+
+/**
+ * noEscape: handlebars would otherwise turn ` = < into HTML entities and corrupt markdown and code
+ * blocks. strict: a misspelt field fails the tests instead of rendering as an empty string.
+ * scripts/precompile-templates.mjs precompiles the built-in templates with these same options.
+ */
+export const TEMPLATE_OPTIONS = Object.freeze({noEscape: true, strict: true})
 
 /** A fact with where it came from (the model's Sourced<T>). */
 interface SourcedLike {
@@ -60,9 +80,8 @@ export function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`
 }
 
-/** The environment with every report helper registered; templates from others reuse it. */
-export function createRenderEngine(): RenderEngine {
-  const hb = Handlebars.create()
+/** Register every report helper on an isolated environment. */
+function registerReportHelpers<T extends HelperRegistry>(hb: T): T {
   const helpers: Record<string, (...args: any[]) => unknown> = {
     // markdown
     fence: (text: unknown, info: unknown) => fence(str(text), typeof info === 'string' ? info : ''),
@@ -100,19 +119,27 @@ export function createRenderEngine(): RenderEngine {
   return hb
 }
 
-/**
- * Compile a template in `engine`. noEscape: handlebars would otherwise turn ` = < into HTML
- * entities and corrupt markdown and code blocks. strict: a misspelt field fails the tests
- * instead of rendering as an empty string.
- */
+/** The full environment with every report helper registered; templates from others reuse it. */
+export function createRenderEngine(): RenderEngine {
+  return registerReportHelpers(loadHandlebarsCompiler().create())
+}
+
+/** Compile template text in `engine` with TEMPLATE_OPTIONS (a copy: handlebars adds to the object it gets). */
 export function compileTemplate(engine: RenderEngine, source: string): RenderTemplate {
-  return engine.compile(source, {noEscape: true, strict: true})
+  return engine.compile(source, {...TEMPLATE_OPTIONS})
 }
 
 /**
- * Render a view model with a built-in template ("level.md.hbs") or a user's template path, in a
- * fresh engine: the one call a report module needs.
+ * A built-in template ("level.md.hbs") or a user's template path, ready to render: the build's
+ * precompiled form on the runtime alone when there is one, else compiled from its text.
  */
+export function loadTemplate(nameOrPath: string): RenderTemplate {
+  const spec = precompiledTemplate(nameOrPath)
+  if (spec === undefined) return compileTemplate(createRenderEngine(), readTemplate(nameOrPath))
+  return registerReportHelpers(handlebarsRuntime.create()).template(spec)
+}
+
+/** Render a view model with a built-in template or a user's template path: the one call a report module needs. */
 export function renderTemplate(nameOrPath: string, view: object): string {
-  return `${compileTemplate(createRenderEngine(), readTemplate(nameOrPath))(view).trimEnd()}\n`
+  return `${loadTemplate(nameOrPath)(view).trimEnd()}\n`
 }

@@ -2,8 +2,10 @@
  * The one place that reads report templates. The single-file build replaces this module with
  * embedded templates, so nothing else may touch templates/ on disk.
  */
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
+
+import type Handlebars from 'handlebars'
 
 import {describeError, NestreportError} from '../lib/errors.js'
 
@@ -19,4 +21,32 @@ export function readTemplate(name: string): string {
   } catch (error) {
     throw new NestreportError('inputMissing', `cannot read template ${path}: ${describeError(error)}`)
   }
+}
+
+/** What handlebars' precompile() produced for a template, as runtime.template() takes it. */
+export type TemplateSpec = Parameters<typeof Handlebars.template>[0]
+
+interface PrecompiledEntry {
+  source: string
+  spec: TemplateSpec
+}
+
+/**
+ * The built-in templates precompiled by `npm run build` (scripts/precompile-templates.mjs). Only
+ * dist/ has the module; from src/ (vitest) there is none and every template is compiled at run
+ * time. A module that exists but fails to load is a broken build and is not hidden.
+ */
+const PRECOMPILED_URL = new URL('./precompiled-templates.js', import.meta.url)
+const PRECOMPILED: Record<string, PrecompiledEntry> = existsSync(fileURLToPath(PRECOMPILED_URL))
+  ? ((await import(PRECOMPILED_URL.href)) as {default: Record<string, PrecompiledEntry>}).default
+  : {}
+
+/**
+ * The build-time compilation of a built-in template, or undefined (a user's template, no build, or
+ * templates/<name> edited since the build): then compile readTemplate(name) instead.
+ */
+export function precompiledTemplate(name: string): TemplateSpec | undefined {
+  if (name.includes('/') || !Object.hasOwn(PRECOMPILED, name)) return undefined
+  const entry = PRECOMPILED[name]
+  return entry.source === readTemplate(name) ? entry.spec : undefined
 }
