@@ -14,6 +14,7 @@ import {createGunzip} from 'node:zlib'
 import {CaptureLayoutError, captureFromEntries, MANIFEST_NAME} from '../capture/layout.js'
 import {type Capture, CAPTURE_FORMAT_VERSION} from '../capture/types.js'
 import {NestreportError} from '../lib/errors.js'
+import {COMBINED_SCHEMA} from '../model/combined.js'
 import {LEVEL_SCHEMA, LEVEL_SCHEMA_VERSION, LevelModel} from '../model/level.js'
 import {type BundleLimits, bundleLimits, formatBytes} from './limits.js'
 
@@ -33,6 +34,9 @@ export interface BundleContents {
 export async function readBundle(file: string, limits: Partial<BundleLimits> = {}): Promise<BundleContents> {
   const {entries, topDir} = await readArchiveEntries(file, bundleLimits(limits))
   const label = basename(file)
+  // report.json first: a combined report or a future bundle says so before its layout is judged.
+  const json = entries.get(REPORT_JSON)
+  const reportJson = json ? checkReportJson(json, label) : undefined
   let layout: ReturnType<typeof captureFromEntries>
   try {
     layout = captureFromEntries(entries)
@@ -54,8 +58,7 @@ export async function readBundle(file: string, limits: Partial<BundleLimits> = {
   const report: {md?: string; json?: unknown} = {}
   const md = other.get(REPORT_MD)
   if (md) report.md = md.toString('utf8')
-  const json = other.get(REPORT_JSON)
-  if (json) report.json = checkReportJson(json, label)
+  if (json) report.json = reportJson
   other.delete(REPORT_MD)
   other.delete(REPORT_JSON)
   return {capture: layout.capture, report: md || json ? report : undefined, topDir, other}
@@ -76,6 +79,9 @@ function checkReportJson(data: Buffer, label: string): unknown {
     throw new NestreportError('malformed', `${label}: ${REPORT_JSON} is nested more than ${MAX_JSON_DEPTH} levels deep`)
   }
   const {schema, schemaVersion} = parsed as {schema?: unknown; schemaVersion?: unknown}
+  if (schema === COMBINED_SCHEMA) {
+    throw new NestreportError('schemaVersion', `${label}: is a combined report of several levels (${REPORT_JSON} schema "${COMBINED_SCHEMA}"), not one level's bundle; use the level bundles it was made from`)
+  }
   if (schema !== LEVEL_SCHEMA) {
     throw new NestreportError('schemaVersion', `${label}: ${REPORT_JSON} has schema ${JSON.stringify(schema)}, expected "${LEVEL_SCHEMA}"`)
   }
