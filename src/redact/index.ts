@@ -136,7 +136,9 @@ export async function redactCapture(
   // of an earlier pass (collect removed secrets, then `redact` hid identity) are kept.
   const seen = new Set(redacted.findings.map((f) => f.what))
   const earlier = redactedModel.redaction?.secretsRemoved ?? []
-  const findings = dedupe([...earlier, ...redacted.findings, ...dedupe(modelFindings).filter((f) => !seen.has(f.what))])
+  // A finding's wording can quote a name (a systemd credential called after a user): redact it too.
+  const worded = (f: SecretFinding) => (identity ? {where: f.where, what: identity.redact(f.what)} : f)
+  const findings = dedupe([...earlier, ...redacted.findings, ...dedupe(modelFindings).filter((f) => !seen.has(f.what))].map(worded))
   redactedModel.redaction = {secretsRemoved: findings, identityRedacted: Boolean(identity)}
 
   if (identity && map && options.mapFile && !options.map) await saveIdentityMap(map, options.mapFile)
