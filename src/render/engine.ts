@@ -13,7 +13,7 @@
 import runtimeModule from 'handlebars/runtime.js'
 
 import {type HandlebarsCompiler, loadHandlebarsCompiler} from './handlebars-compiler.js'
-import {precompiledTemplate, readTemplate} from './templates.js'
+import {precompiledTemplate, readTemplate, type TemplateSpec} from './templates.js'
 import {fence, inlineCode, keyValue, markdownText, shellCommand, tableCell, tableCellCode, textBlock, wrapText} from './text.js'
 
 /** An environment that can compile template text (the full handlebars). */
@@ -135,7 +135,11 @@ export function compileTemplate(engine: RenderEngine, source: string): RenderTem
  */
 export function loadTemplate(nameOrPath: string): RenderTemplate {
   const spec = precompiledTemplate(nameOrPath)
-  if (spec === undefined) return compileTemplate(createRenderEngine(), readTemplate(nameOrPath))
+  return spec === undefined ? compileTemplate(createRenderEngine(), readTemplate(nameOrPath)) : templateFromSpec(spec)
+}
+
+/** A precompiled template (handlebars' precompile() output) on the runtime alone, with every report helper. */
+export function templateFromSpec(spec: TemplateSpec): RenderTemplate {
   return registerReportHelpers(handlebarsRuntime.create()).template(spec)
 }
 
