@@ -112,7 +112,10 @@ const median = (xs) => {
 }
 const fmt = (xs) => `${median(xs).toFixed(0).padStart(5)} ms  (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`
 
+const loadNow = () => os.loadavg().map((x) => x.toFixed(2)).join(' ')
+
 export async function run() {
+  const loadBefore = loadNow()
   const {CAPTURE_SPEC} = await import('../dist/capture/spec.js')
   const {captureLive} = await import('../dist/capture/live.js')
   const work = mkdtempSync(path.join(os.tmpdir(), 'nestreport-bench-'))
@@ -122,6 +125,9 @@ export async function run() {
     const ours = {wall: [], cpu: []}
     const sh = {wall: [], cpu: []}
     const startup = {wall: [], cpu: []}
+    // ours/sh of each back-to-back pair: both ran under nearly the same load, so these ratios
+    // scatter less than the ratio of the medians when other work comes and goes.
+    const paired = {wall: [], cpu: []}
     const cpuFile = path.join(work, 'cpu')
     // One untimed round of each first, so both meet warm page and dentry caches.
     for (let i = 0; i <= RUNS; i++) {
@@ -139,6 +145,8 @@ export async function run() {
         acc.wall.push(r.ms)
         if (r.cpuMs !== null) acc.cpu.push(r.cpuMs)
       }
+      paired.wall.push(a.ms / b.ms)
+      if (a.cpuMs !== null && b.cpuMs) paired.cpu.push(a.cpuMs / b.cpuMs)
     }
     const inProcess = []
     for (let i = 0; i < RUNS; i++) {
@@ -148,13 +156,24 @@ export async function run() {
     }
     const ratio = (a, b) => (median(a) / median(b)).toFixed(2)
     const cpu = (r) => (r.cpu.length > 0 ? `   cpu ${fmt(r.cpu)}` : '')
-    console.log(`collect: ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${RUNS} runs each, alternating, medians`)
+    console.log(`collect: ${os.cpus().length} CPUs, load ${loadBefore} at the start, ${loadNow()} at the end, ${RUNS} runs each, alternating, medians`)
     console.log(`  nestreport collect (fresh process)  wall ${fmt(ours.wall)}${cpu(ours)}`)
     console.log(`  plain sh script, same spec          wall ${fmt(sh.wall)}${cpu(sh)}`)
     console.log(`  node bin/run.js --version (floor)   wall ${fmt(startup.wall)}${cpu(startup)}`)
     console.log(`  captureLive alone, in-process       wall ${fmt(inProcess)}`)
     console.log(`  ratio ours/sh: wall ${ratio(ours.wall, sh.wall)}${ours.cpu.length > 0 ? `, cpu ${ratio(ours.cpu, sh.cpu)}` : ''}`)
-    return {oursMs: median(ours.wall), shMs: median(sh.wall), ratio: median(ours.wall) / median(sh.wall), startupMs: median(startup.wall), captureLiveMs: median(inProcess)}
+    console.log(`  median of paired ratios: wall ${median(paired.wall).toFixed(2)}${paired.cpu.length > 0 ? `, cpu ${median(paired.cpu).toFixed(2)}` : ''}`)
+    // What node and oclif cost before collect starts, which the sh script does not pay.
+    const beyond = (r) => median(r) - median(startup.wall)
+    console.log(`  ours beyond the --version floor: wall ${beyond(ours.wall).toFixed(0)} ms (${(beyond(ours.wall) / median(sh.wall)).toFixed(2)} of sh)`)
+    return {
+      oursMs: median(ours.wall),
+      shMs: median(sh.wall),
+      ratio: median(ours.wall) / median(sh.wall),
+      pairedRatio: median(paired.wall),
+      startupMs: median(startup.wall),
+      captureLiveMs: median(inProcess),
+    }
   } finally {
     rmSync(work, {recursive: true, force: true})
   }
