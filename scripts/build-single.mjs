@@ -5,9 +5,9 @@
 //
 // Everything the CLI would read from its install directory at run time is inlined here:
 // - package.json (oclif's configuration and the version): src/single.ts gets it as a constant;
-// - report templates: src/render/templates.ts is replaced by a module holding them, and the
-//   handlebars compiler, which src/render/handlebars-compiler.ts require()s from node_modules on
-//   first use, is bundled through a static import instead;
+// - report templates: src/render/templates.ts is replaced by a module holding them, precompiled
+//   as in dist/ (scripts/precompile-templates.mjs), and the handlebars compiler, which
+//   src/render/handlebars-compiler.ts require()s from node_modules, is bundled instead;
 // - nestreport's version for capture manifests: the package.json read in src/capture/manifest.ts.
 // A replacement that no longer finds what it replaces fails the build instead of shipping a file
 // that breaks at run time.
@@ -16,6 +16,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {build} from 'esbuild'
+
+import {precompiledTemplates} from './precompile-templates.mjs'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const outfile = path.resolve(process.argv[2] ?? path.join(repo, 'dist', 'nestreport.mjs'))
@@ -30,9 +32,11 @@ const templates = Object.fromEntries(
     .map((name) => [name, readFileSync(path.join(templatesDir, name), 'utf8')]),
 )
 
+const precompiled = await precompiledTemplates()
+
 /**
- * Same contract as src/render/templates.ts: built-in names from the embedded set, paths from disk.
- * No precompiled templates here: the single file compiles them at run time.
+ * Same contract as src/render/templates.ts: built-in names from the embedded set, paths from disk;
+ * the built-in ones also precompiled, so rendering them needs only handlebars/runtime.
  */
 const templatesModule = `
 import {readFileSync} from 'node:fs'
@@ -52,17 +56,21 @@ export function readTemplate(name) {
   }
 }
 
-export function precompiledTemplate() {
-  return undefined
+const PRECOMPILED = ${precompiled.code}
+
+export function precompiledTemplate(name) {
+  return !name.includes('/') && Object.hasOwn(PRECOMPILED, name) ? PRECOMPILED[name].spec : undefined
 }
 `
 
-/** The compiler is bundled like everything else; src/render/handlebars-compiler.ts would require() it from node_modules. */
+/**
+ * The compiler, bundled like everything else (src/render/handlebars-compiler.ts would require() it
+ * from node_modules): a plain require() that esbuild bundles and evaluates only when first called,
+ * i.e. for a user's --template.
+ */
 const compilerModule = `
-import Handlebars from 'handlebars'
-
 export function loadHandlebarsCompiler() {
-  return Handlebars
+  return require('handlebars')
 }
 `
 const TEMPLATES_EXPORTS = ['function readTemplate(name: string): string', 'type TemplateSpec ', 'function precompiledTemplate(name: string)']

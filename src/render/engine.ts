@@ -13,6 +13,7 @@
 import runtimeModule from 'handlebars/runtime.js'
 
 import {type HandlebarsCompiler, loadHandlebarsCompiler} from './handlebars-compiler.js'
+import {TEMPLATE_OPTIONS} from './template-options.js'
 import {precompiledTemplate, readTemplate, type TemplateSpec} from './templates.js'
 import {fence, inlineCode, keyValue, markdownText, shellCommand, tableCell, tableCellCode, textBlock, wrapText} from './text.js'
 
@@ -27,12 +28,7 @@ type HelperRegistry = Pick<HandlebarsCompiler, 'registerHelper'>
 type HandlebarsRuntime = Pick<HandlebarsCompiler, 'registerHelper' | 'template'> & {create(): HandlebarsRuntime}
 const handlebarsRuntime = runtimeModule as unknown as HandlebarsRuntime
 
-/**
- * noEscape: handlebars would otherwise turn ` = < into HTML entities and corrupt markdown and code
- * blocks. strict: a misspelt field fails the tests instead of rendering as an empty string.
- * scripts/precompile-templates.mjs precompiles the built-in templates with these same options.
- */
-export const TEMPLATE_OPTIONS = Object.freeze({noEscape: true, strict: true})
+export {TEMPLATE_OPTIONS} from './template-options.js'
 
 /** A fact with where it came from (the model's Sourced<T>). */
 interface SourcedLike {
