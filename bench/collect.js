@@ -1,7 +1,8 @@
 // Collect speed against the floor a user would compare it with: a plain POSIX sh script, generated
 // from the same CAPTURE_SPEC, that cats the same files (glob matches and QEMU /proc files included)
 // and runs the same commands into a temp dir. Both run as fresh processes, alternating, several
-// times; medians and the ratio ours/sh are printed. captureLive alone (in-process) is timed too.
+// times; medians and the ratio ours/sh are printed. captureLive alone (in-process) is timed too,
+// and so is the single-file build (scripts/build-single.mjs), built into the bench's temp dir.
 import {execFile} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -125,6 +126,11 @@ export async function run() {
     const ours = {wall: [], cpu: []}
     const sh = {wall: [], cpu: []}
     const startup = {wall: [], cpu: []}
+    const single = {wall: [], cpu: []}
+    const singleFile = path.join(work, 'nestreport.mjs')
+    await new Promise((resolve, reject) =>
+      execFile(process.execPath, [path.join(repo, 'scripts/build-single.mjs'), singleFile], {cwd: repo}, (error) => (error ? reject(error) : resolve())),
+    )
     // ours/sh of each back-to-back pair: both ran under nearly the same load, so these ratios
     // scatter less than the ratio of the medians when other work comes and goes.
     const paired = {wall: [], cpu: []}
@@ -137,11 +143,14 @@ export async function run() {
       if (a.code !== 0) throw new Error(`nestreport collect failed (${a.code}): ${a.stderr}`)
       // The plain script's last command may fail (no previous boot in the journal): its status is not the point.
       const b = await timed('sh', [script, outSh], cpuFile)
+      rmSync(outOurs, {recursive: true, force: true})
       const c = await timed(process.execPath, [path.join(repo, 'bin/run.js'), '--version'], cpuFile)
+      const d = await timed(process.execPath, [singleFile, 'collect', '-o', outOurs], cpuFile)
+      if (d.code !== 0) throw new Error(`single-file collect failed (${d.code}): ${d.stderr}`)
       rmSync(outOurs, {recursive: true, force: true})
       rmSync(outSh, {recursive: true, force: true})
       if (i === 0) continue
-      for (const [acc, r] of [[ours, a], [sh, b], [startup, c]]) {
+      for (const [acc, r] of [[ours, a], [sh, b], [startup, c], [single, d]]) {
         acc.wall.push(r.ms)
         if (r.cpuMs !== null) acc.cpu.push(r.cpuMs)
       }
@@ -160,10 +169,12 @@ export async function run() {
     console.log(`  nestreport collect (fresh process)  wall ${fmt(ours.wall)}${cpu(ours)}`)
     console.log(`  plain sh script, same spec          wall ${fmt(sh.wall)}${cpu(sh)}`)
     console.log(`  node bin/run.js --version (floor)   wall ${fmt(startup.wall)}${cpu(startup)}`)
+    console.log(`  single-file build (nestreport.mjs)  wall ${fmt(single.wall)}${cpu(single)}`)
     console.log(`  captureLive alone, in-process       wall ${fmt(inProcess)}`)
     console.log(`  ratio ours/sh: wall ${ratio(ours.wall, sh.wall)}${ours.cpu.length > 0 ? `, cpu ${ratio(ours.cpu, sh.cpu)}` : ''}`)
     console.log(`  median of paired ratios: wall ${median(paired.wall).toFixed(2)}${paired.cpu.length > 0 ? `, cpu ${median(paired.cpu).toFixed(2)}` : ''}`)
     // What node and oclif cost before collect starts, which the sh script does not pay.
+    console.log(`  ratio single-file/sh: wall ${ratio(single.wall, sh.wall)}${single.cpu.length > 0 ? `, cpu ${ratio(single.cpu, sh.cpu)}` : ''}`)
     const beyond = (r) => median(r) - median(startup.wall)
     console.log(`  ours beyond the --version floor: wall ${beyond(ours.wall).toFixed(0)} ms (${(beyond(ours.wall) / median(sh.wall)).toFixed(2)} of sh)`)
     return {
@@ -172,6 +183,7 @@ export async function run() {
       ratio: median(ours.wall) / median(sh.wall),
       pairedRatio: median(paired.wall),
       startupMs: median(startup.wall),
+      singleFileMs: median(single.wall),
       captureLiveMs: median(inProcess),
     }
   } finally {
