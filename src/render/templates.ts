@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 import type Handlebars from 'handlebars'
 
 import {describeError, NestreportError} from '../lib/errors.js'
+import {TEMPLATE_OPTIONS} from './template-options.js'
 
 /**
  * A built-in template by file name ("level.md.hbs") from templates/, located relative to this
@@ -31,19 +32,26 @@ interface PrecompiledEntry {
   spec: TemplateSpec
 }
 
-/**
- * The built-in templates precompiled by `npm run build` (scripts/precompile-templates.mjs). Only
- * dist/ has the module; from src/ (vitest) there is none and every template is compiled at run
- * time. A module that exists but fails to load is a broken build and is not hidden.
- */
-const PRECOMPILED_URL = new URL('./precompiled-templates.js', import.meta.url)
-const PRECOMPILED: Record<string, PrecompiledEntry> = existsSync(fileURLToPath(PRECOMPILED_URL))
-  ? ((await import(PRECOMPILED_URL.href)) as {default: Record<string, PrecompiledEntry>}).default
-  : {}
+interface PrecompiledModule {
+  options: unknown
+  default: Record<string, PrecompiledEntry>
+}
 
 /**
- * The build-time compilation of a built-in template, or undefined (a user's template, no build, or
- * templates/<name> edited since the build): then compile readTemplate(name) instead.
+ * The built-in templates precompiled by `npm run build` (scripts/precompile-templates.mjs), when
+ * they were precompiled with today's TEMPLATE_OPTIONS (a build that stopped before the precompile
+ * step leaves an older module behind). Only dist/ has the module; from src/ (vitest) there is none
+ * and every template is compiled at run time. A module that exists but fails to load is a broken
+ * build and is not hidden.
+ */
+const PRECOMPILED_URL = new URL('./precompiled-templates.js', import.meta.url)
+const PRECOMPILED_MODULE = existsSync(fileURLToPath(PRECOMPILED_URL)) ? ((await import(PRECOMPILED_URL.href)) as PrecompiledModule) : null
+const PRECOMPILED: Record<string, PrecompiledEntry> =
+  PRECOMPILED_MODULE !== null && JSON.stringify(PRECOMPILED_MODULE.options) === JSON.stringify(TEMPLATE_OPTIONS) ? PRECOMPILED_MODULE.default : {}
+
+/**
+ * The build-time compilation of a built-in template, or undefined (a user's template, no build,
+ * other options, or templates/<name> edited since the build): then compile readTemplate(name).
  */
 export function precompiledTemplate(name: string): TemplateSpec | undefined {
   if (name.includes('/') || !Object.hasOwn(PRECOMPILED, name)) return undefined
