@@ -4,7 +4,9 @@
 // Builds a capture holding the largest logs collect keeps (an 8 MiB dmesg, an 8 MiB kern.log, a
 // 2 MiB libvirt QEMU log) with host names, addresses, MACs, UUIDs and inline secrets sprinkled in,
 // then times redactCapture() with secrets only and with --redact identity, reporting MB/s and the
-// heap growth. Exports `run()` for bench/run.js.
+// heap growth. Then feeds 1 MiB adversarial texts (repeated fragments that would make a careless
+// regex or backward scan quadratic) through redactText and prints the slowest: it must stay in the
+// same range as ordinary text. Exports `run()` for bench/run.js.
 import {performance} from 'node:perf_hooks'
 
 export const name = 'redact'
@@ -63,6 +65,31 @@ export async function run() {
       `${identity ? 'secrets + identity' : 'secrets only      '}: ${mb.toFixed(1)} MiB in ${ms.toFixed(0)} ms (${(mb / (ms / 1000)).toFixed(1)} MiB/s), heap +${heap.toFixed(0)} MiB, ${result.findings.length} findings`,
     )
   }
+  await adversarial()
+}
+
+const ADVERSARIAL = {
+  colons: ':', hexColons: 'a:', equals: 'password=', quotes: "'", urls: 'http://a:', rbd: 'rbd:x', braces: '{"qom-type":"secret"',
+  dots: 'a.', ipv6ish: '1:2:3:4:5:6:7:', syslog: 'Nov 25 10:00:00 ', home: '/home/', singleQuoted: "-spice 'password=",
+  unclosedQuote: ' password=x', fwCfg: 'name=opt/x,string=a ', pem: '-----BEGIN PRIVATE KEY-----\n', secretObject: ' secret,data=x ',
+  hostnamePosition: 'hostname: ', json: '"a":"', xml: '<password>x', mac: 'aa:', credential: 'systemd.set_credential=a',
+}
+
+async function adversarial() {
+  const {redactText, IdentityRedactor, IdentityMap, emptyIdentitySeeds} = await import('../dist/redact/index.js')
+  const seeds = emptyIdentitySeeds()
+  for (const h of ['vm', 'bigiron7.corp.example.com']) seeds.hostnames.add(h)
+  seeds.usernames.add('alice')
+  const identity = new IdentityRedactor(new IdentityMap(), seeds)
+  const times = []
+  for (const [name, fragment] of Object.entries(ADVERSARIAL)) {
+    const text = `'${fragment.repeat(Math.ceil((1024 * 1024) / fragment.length))}`
+    const t0 = performance.now()
+    redactText(text, {where: 'bench', identity, findings: []})
+    times.push([name, performance.now() - t0])
+  }
+  times.sort((a, b) => b[1] - a[1])
+  console.log(`adversarial 1 MiB inputs (${times.length}): slowest ${times.slice(0, 3).map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join(', ')}`)
 }
 
 async function minimalModel() {

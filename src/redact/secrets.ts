@@ -44,59 +44,106 @@ type ValueStyle = 'qemu' | 'colon' | 'url' | 'word'
 
 const isBlank = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\0'
 
-/** Whether position `at` sits inside a single-quoted shell word on its line (libvirt log quoting). */
-function insideSingleQuotes(text: string, at: number): boolean {
-  let i = at - 1
-  let quotes = 0
-  while (i >= 0 && text[i] !== '\n' && text[i] !== '\0') {
-    if (text[i] === "'") quotes++
-    i--
-  }
-  return quotes % 2 === 1
-}
+/** How far back a word's start is looked for: labels and the -fw_cfg name check need only its head. */
+const WORD_LOOKBACK = 512
 
 /**
- * End of a value starting at `start`. QEMU option values end at a single `,` (`,,` is an escaped
- * comma), rbd values at `:`, URL query values at `&`/`#`, kernel-style words at a blank. In a
- * NUL-separated argv (/proc/PID/cmdline) blanks and quotes belong to the argument, so only the
- * style's separator ends a QEMU value (an Ignition JSON in -fw_cfg string= has both); in log lines
- * a single-quoted word ends at its closing quote. A word value that opens with a quote runs to the
- * matching quote (kernel `password="a b"`, XML `passwd='x'`).
+ * One text being scrubbed, with what every rule asks of it computed once: whether it is a
+ * NUL-separated argv, and single-quote parity per position (libvirt log quoting). Computing the
+ * parity by walking back from each match would make a long line with many matches quadratic.
  */
-export function scanValue(text: string, start: number, style: ValueStyle, nulSeparated: boolean): {start: number; end: number} {
-  const open = text[start]
-  if (style !== 'qemu' && (open === '"' || open === "'")) {
-    const close = text.indexOf(open, start + 1)
-    const end = close < 0 ? lineEnd(text, start) : close
-    return {start: start + 1, end}
+class TextScan {
+  readonly nul: boolean
+  private parity?: Uint8Array
+
+  constructor(readonly text: string) {
+    this.nul = text.includes('\0')
   }
-  const quoted = !nulSeparated && insideSingleQuotes(text, start)
-  const blankEnds = style === 'word' ? !quoted : !nulSeparated && !quoted
-  let i = start
-  while (i < text.length) {
-    const c = text[i]
-    if (c === '\0' || c === '\n' || c === '\r') break
-    if (blankEnds && isBlank(c)) break
-    if (c === "'" && !nulSeparated) break
-    if (c === '"' && style !== 'qemu') break
-    if (style === 'qemu' && c === ',') {
-      if (text[i + 1] === ',') {
-        i += 2
-        continue
+
+  /** Whether position `at` sits inside a single-quoted shell word on its line. */
+  insideSingleQuotes(at: number): boolean {
+    if (!this.parity) {
+      const parity = new Uint8Array(this.text.length + 1)
+      let inside = 0
+      for (let i = 0; i < this.text.length; i++) {
+        parity[i] = inside
+        const c = this.text.charCodeAt(i)
+        if (c === 0x27) inside ^= 1
+        else if (c === 0x0a || c === 0x00) inside = 0
       }
-      break
+      parity[this.text.length] = inside
+      this.parity = parity
     }
-    if (style === 'colon' && (c === ':' || c === ',')) {
-      if (c === ':' && text[i - 1] === '\\') {
-        i++
-        continue
-      }
-      break
-    }
-    if (style === 'url' && (c === '&' || c === '#' || c === ',' || c === ';')) break
-    i++
+    return this.parity[at] === 1
   }
-  return {start, end: i}
+
+  /**
+   * End of a value starting at `start`. QEMU option values end at a single `,` (`,,` is an
+   * escaped comma), rbd values at `:`, URL query values at `&`/`#`, kernel-style words at a blank.
+   * In a NUL-separated argv (/proc/PID/cmdline) blanks and quotes belong to the argument, so only
+   * the style's separator ends a QEMU value (an Ignition JSON in -fw_cfg string= has both); in log
+   * lines a single-quoted word ends at its closing quote. A word value that opens with a quote runs
+   * to the matching quote (kernel `password="a b"`, XML `passwd='x'`).
+   */
+  value(start: number, style: ValueStyle): {start: number; end: number} {
+    const text = this.text
+    const open = text[start]
+    if (style !== 'qemu' && (open === '"' || open === "'")) {
+      const close = text.indexOf(open, start + 1)
+      const end = close < 0 ? lineEnd(text, start) : close
+      return {start: start + 1, end}
+    }
+    const quoted = !this.nul && this.insideSingleQuotes(start)
+    const blankEnds = style === 'word' ? !quoted : !this.nul && !quoted
+    let i = start
+    while (i < text.length) {
+      const c = text[i]
+      if (c === '\0' || c === '\n' || c === '\r') break
+      if (blankEnds && isBlank(c)) break
+      if (c === "'" && !this.nul) break
+      if (c === '"' && style !== 'qemu') break
+      if (style === 'qemu' && c === ',') {
+        if (text[i + 1] === ',') {
+          i += 2
+          continue
+        }
+        break
+      }
+      if (style === 'colon' && (c === ':' || c === ',')) {
+        if (c === ':' && text[i - 1] === '\\') {
+          i++
+          continue
+        }
+        break
+      }
+      if (style === 'url' && (c === '&' || c === '#' || c === ',' || c === ';')) break
+      i++
+    }
+    return {start, end: i}
+  }
+
+  /** Start of the blank-separated word containing `at` (quote-aware enough for log lines). */
+  wordStart(at: number): number {
+    const text = this.text
+    const quoted = this.insideSingleQuotes(at)
+    const limit = Math.max(0, at - WORD_LOOKBACK)
+    let i = at
+    while (i > limit) {
+      const c = text[i - 1]
+      if (c === '\0' || c === '\n') break
+      if (quoted ? c === "'" : isBlank(c) || c === "'" || c === '"') break
+      i--
+    }
+    return i
+  }
+
+  /** The QEMU option (`-spice`, `-drive`) whose argument contains `at`, if the word before it is one. */
+  qemuOptionBefore(at: number): string | undefined {
+    const start = this.wordStart(at)
+    const before = this.text.slice(Math.max(0, start - 64), start)
+    const m = /(?:^|[\s\0])(-{1,2}[a-z][\w-]*)[ \t\0]+'?$/.exec(before)
+    return m ? m[1] : undefined
+  }
 }
 
 function lineEnd(text: string, from: number): number {
@@ -104,42 +151,26 @@ function lineEnd(text: string, from: number): number {
   return text.length
 }
 
-/** Start of the blank-separated word containing `at` (quote-aware enough for log lines). */
-function wordStart(text: string, at: number): number {
-  const quoted = insideSingleQuotes(text, at)
-  let i = at
-  while (i > 0) {
-    const c = text[i - 1]
-    if (c === '\0' || c === '\n') break
-    if (quoted ? c === "'" : isBlank(c) || c === "'" || c === '"') break
-    i--
-  }
-  return i
-}
-
-/** The QEMU option (`-spice`, `-drive`) whose argument contains `at`, if the word before it is one. */
-function qemuOptionBefore(text: string, at: number): string | undefined {
-  const start = wordStart(text, at)
-  const before = text.slice(Math.max(0, start - 64), start)
-  const m = /(?:^|[\s\0])(-{1,2}[a-z][\w-]*)[ \t\0]+'?$/.exec(before)
-  return m ? m[1] : undefined
-}
-
 const KEY_VALUE = /(^|[\s\0,;:?&'"{(])([A-Za-z][\w.-]*)=/g
 
-function keyValueSpans(text: string, nul: boolean): Span[] {
+function keyValueSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
+  // A match inside a value already taken is part of that value (and rescanning it from every such
+  // match would make an unterminated quoted line quadratic).
+  let covered = 0
   for (const m of text.matchAll(KEY_VALUE)) {
     const key = m[2]
-    if (!isSensitiveKey(key)) continue
+    if (m.index < covered || !isSensitiveKey(key)) continue
     const delimiter = m[1]
     const valueStart = m.index + m[0].length
     let style: ValueStyle = delimiter === ',' ? 'qemu' : delimiter === ':' ? 'colon' : delimiter === '?' || delimiter === '&' ? 'url' : 'word'
     if (style === 'word' && /^[^\s\0,]*,[A-Za-z][\w.-]*=/.test(text.slice(valueStart, valueStart + 4096))) style = 'qemu'
-    const value = scanValue(text, valueStart, style, nul)
+    const value = scan.value(valueStart, style)
     if (!isValue(text, value)) continue
-    const option = qemuOptionBefore(text, m.index + delimiter.length)
+    const option = scan.qemuOptionBefore(m.index + delimiter.length)
     spans.push({...value, what: option ? `QEMU ${option} ${key}=` : `${key}=`})
+    covered = value.end
   }
   return spans
 }
@@ -150,16 +181,20 @@ function isValue(text: string, span: {start: number; end: number}): boolean {
 }
 
 /** `-object secret,id=sec0,data=...` (plain or AES ciphertext: both go). */
-function secretObjectSpans(text: string, nul: boolean): Span[] {
+function secretObjectSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
+  let covered = 0
   for (const m of text.matchAll(/(^|[\s\0'"=])secret,/g)) {
+    if (m.index < covered) continue
     let i = m.index + m[0].length
     // Walk the option list key=value,key=value,... of this one argument.
     while (i < text.length) {
       const eq = /^([A-Za-z][\w.-]*)=/.exec(text.slice(i, i + 64))
       if (!eq) break
-      const value = scanValue(text, i + eq[0].length, 'qemu', nul)
+      const value = scan.value(i + eq[0].length, 'qemu')
       if (eq[1] === 'data' && isValue(text, value)) spans.push({...value, what: 'QEMU -object secret data='})
+      covered = value.end
       if (text[value.end] !== ',') break
       i = value.end + 1
     }
@@ -170,7 +205,8 @@ function secretObjectSpans(text: string, nul: boolean): Span[] {
 const JSON_STRING = String.raw`"((?:[^"\\]|\\.)*)"`
 
 /** libvirt's JSON form: -object '{"qom-type":"secret","id":"...","data":"..."}'. */
-function jsonSecretObjectSpans(text: string): Span[] {
+function jsonSecretObjectSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
   for (const obj of text.matchAll(/\{[^{}]*\}/g)) {
     if (!/"qom-type"\s*:\s*"secret"/.test(obj[0])) continue
@@ -183,7 +219,8 @@ function jsonSecretObjectSpans(text: string): Span[] {
   return spans
 }
 
-function jsonKeySpans(text: string): Span[] {
+function jsonKeySpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
   for (const m of text.matchAll(new RegExp(String.raw`"([A-Za-z][\w.-]*)"\s*:\s*${JSON_STRING}`, 'g'))) {
     if (!isSensitiveKey(m[1])) continue
@@ -195,9 +232,10 @@ function jsonKeySpans(text: string): Span[] {
 }
 
 /** `scheme://user:password@host`, `iscsi://user%password@host`, dracut `iscsi:user:password@`. */
-function uriCredentialSpans(text: string): Span[] {
+function uriCredentialSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
-  for (const m of text.matchAll(/\b([a-z][a-z0-9+.-]*):\/\/([^\s\0/?#@:'"<>%]+)([:%])([^\s\0/?#'"<>]*)@/gi)) {
+  for (const m of text.matchAll(/\b([a-z][a-z0-9+.-]{0,31}):\/\/([^\s\0/?#@:'"<>%]+)([:%])([^\s\0/?#'"<>]*)@/gi)) {
     const start = m.index + m[0].length - 1 - m[4].length
     const span = {start, end: start + m[4].length}
     if (isValue(text, span)) spans.push({...span, what: `password in ${m[1].toLowerCase()}:// URI`})
@@ -211,43 +249,59 @@ function uriCredentialSpans(text: string): Span[] {
 }
 
 /** rbd:pool/image:id=admin:key=AQB...:auth_supported=cephx */
-function rbdKeySpans(text: string, nul: boolean): Span[] {
+function rbdKeySpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
-  for (const m of text.matchAll(/rbd:[^\s\0'"]*?:key=/g)) {
-    const value = scanValue(text, m.index + m[0].length, 'colon', nul)
+  let covered = 0
+  for (const m of text.matchAll(/rbd:[^\s\0'"]{0,1024}?:key=/g)) {
+    if (m.index < covered) continue
+    const value = scan.value(m.index + m[0].length, 'colon')
     if (isValue(text, value)) spans.push({...value, what: 'rbd key='})
+    covered = value.end
   }
   return spans
 }
 
 /** -fw_cfg name=opt/com.coreos/config,string=<Ignition JSON with password hashes and keys> */
-function fwCfgStringSpans(text: string, nul: boolean): Span[] {
+function fwCfgStringSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
+  let covered = 0
   for (const m of text.matchAll(/,string=/g)) {
-    const arg = text.slice(wordStart(text, m.index), m.index)
+    if (m.index < covered) continue
+    const arg = text.slice(scan.wordStart(m.index), m.index)
     if (!/(?:^|name=)opt\//.test(arg)) continue
-    const value = scanValue(text, m.index + m[0].length, 'qemu', nul)
+    const value = scan.value(m.index + m[0].length, 'qemu')
     if (isValue(text, value)) spans.push({...value, what: 'QEMU -fw_cfg string='})
+    covered = value.end
   }
   return spans
 }
 
 /** -smbios type=11,value=io.systemd.credential:NAME=VALUE and systemd.set_credential=NAME:VALUE */
-function credentialSpans(text: string, nul: boolean): Span[] {
+function credentialSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
-  for (const m of text.matchAll(/io\.systemd\.credential(?:\.binary)?:([^=,\s\0'"]+)=/g)) {
-    const value = scanValue(text, m.index + m[0].length, 'qemu', nul)
+  let covered = 0
+  for (const m of text.matchAll(/io\.systemd\.credential(?:\.binary)?:([^=,\s\0'"]{1,256})=/g)) {
+    if (m.index < covered) continue
+    const value = scan.value(m.index + m[0].length, 'qemu')
     if (isValue(text, value)) spans.push({...value, what: `QEMU -smbios type=11 systemd credential ${m[1]}`})
+    covered = value.end
   }
-  for (const m of text.matchAll(/\bsystemd\.set_credential(?:_binary)?=([^:\s\0'"]+):/g)) {
-    const value = scanValue(text, m.index + m[0].length, 'word', nul)
+  covered = 0
+  for (const m of text.matchAll(/\bsystemd\.set_credential(?:_binary)?=([^:\s\0'"]{1,256}):/g)) {
+    if (m.index < covered) continue
+    const value = scan.value(m.index + m[0].length, 'word')
     if (isValue(text, value)) spans.push({...value, what: `kernel systemd.set_credential ${m[1]}`})
+    covered = value.end
   }
   return spans
 }
 
 /** <passwd>..</passwd>, <secret>..</secret> element text (attribute forms go through keyValueSpans). */
-function xmlElementSpans(text: string): Span[] {
+function xmlElementSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
   for (const m of text.matchAll(/<(password|passwd|passphrase|secret|token)(\s[^>]*)?>([^<]+)<\/\1>/gi)) {
     const start = m.index + m[0].length - m[3].length - m[1].length - 3
@@ -257,11 +311,21 @@ function xmlElementSpans(text: string): Span[] {
   return spans
 }
 
-function otherSpans(text: string): Span[] {
+function otherSpans(scan: TextScan): Span[] {
+  const text = scan.text
   const spans: Span[] = []
-  for (const m of text.matchAll(/-----BEGIN ([A-Z ]*PRIVATE KEY)-----([\s\S]*?)-----END \1-----/g)) {
-    const start = m.index + m[0].indexOf('-----', 5) + 5
-    spans.push({start, end: start + m[2].length, what: m[1]})
+  // Found by indexOf rather than a lazy [\s\S]*? so that many BEGIN lines without an END stay
+  // linear; a key cut off before its END line is removed to the end of the text.
+  let from = 0
+  for (;;) {
+    const begin = /-----BEGIN ([A-Z ]{0,64}PRIVATE KEY)-----/.exec(text.slice(from))
+    if (!begin) break
+    const start = from + begin.index + begin[0].length
+    const endMarker = `-----END ${begin[1]}-----`
+    const end = text.indexOf(endMarker, start)
+    spans.push({start, end: end < 0 ? text.length : end, what: begin[1]})
+    if (end < 0) break
+    from = end + endMarker.length
   }
   for (const m of text.matchAll(/\bAuthorization:\s*(?:Bearer|Basic|Token|Negotiate)\s+([^\s\0'"]+)/gi)) {
     const start = m.index + m[0].length - m[1].length
@@ -282,8 +346,8 @@ const MAYBE_SECRET = /=|:\/\/|"\s*:|iscsi:|PRIVATE KEY|Authorization|<(?:passwor
  */
 export function scrubSecrets(text: string, where: string): {text: string; findings: SecretFinding[]} {
   if (!MAYBE_SECRET.test(text)) return {text, findings: []}
-  const nul = text.includes('\0')
-  const spans = RULES.flatMap((rule) => rule(text, nul)).sort((a, b) => a.start - b.start || b.end - a.end)
+  const scan = new TextScan(text)
+  const spans = RULES.flatMap((rule) => rule(scan)).sort((a, b) => a.start - b.start || b.end - a.end)
   if (spans.length === 0) return {text, findings: []}
   const findings: SecretFinding[] = []
   const seen = new Set<string>()

@@ -150,7 +150,9 @@ export class Tokenizer {
       for (const p of USER_POSITIONS) this.positional.push({re: new RegExp(p.replace(NAME_SLOT, names), 'gm'), kind: 'username'})
     }
     if (seeds.domains.size > 0) {
-      this.domains = new RegExp(`${BEFORE}((?:[A-Za-z0-9-]+\\.)*)(${alternation(seeds.domains)})${AFTER}(?!\\.[A-Za-z0-9])`, 'gi')
+      // The domain alone: the labels before it are found by walking back (linear), since a
+      // `(label\.)*` prefix in the pattern would retry every start in a long dotted run.
+      this.domains = new RegExp(`${BEFORE}(?:${alternation(seeds.domains)})${AFTER}(?!\\.[A-Za-z0-9])`, 'gi')
     }
   }
 
@@ -169,8 +171,9 @@ export class Tokenizer {
     if (this.domains) {
       for (const m of text.matchAll(this.domains)) {
         const end = m.index + m[0].length
-        if (m[1] === '') found.push({start: m.index, end, kind: 'domain', value: m[0]})
-        else found.push({start: m.index, end, kind: 'fqdn', value: m[0], domain: m[2]})
+        const start = labelsBefore(text, m.index)
+        if (start === m.index) found.push({start, end, kind: 'domain', value: m[0]})
+        else found.push({start, end, kind: 'fqdn', value: text.slice(start, end), domain: m[0]})
       }
     }
     this.addressTokens(text, found)
@@ -217,6 +220,20 @@ export class Tokenizer {
       }
     }
   }
+}
+
+const LABEL_CHAR = /[A-Za-z0-9-]/
+
+/** Start of the host labels (`a.b.`) directly before `at`, which must not continue a symbol (`x_a.`). */
+function labelsBefore(text: string, at: number): number {
+  let start = at
+  while (text[start - 1] === '.') {
+    let k = start - 1
+    while (k > 0 && LABEL_CHAR.test(text[k - 1])) k--
+    if (k === start - 1 || (k > 0 && text[k - 1] === '_')) break
+    start = k
+  }
+  return start
 }
 
 /** Earliest first; where tokens overlap, the longest is kept and the others dropped. */
