@@ -248,55 +248,43 @@ function uriCredentialSpans(scan: TextScan): Span[] {
   return spans
 }
 
-/** rbd:pool/image:id=admin:key=AQB...:auth_supported=cephx */
-function rbdKeySpans(scan: TextScan): Span[] {
-  const text = scan.text
+/**
+ * The values starting right after each match of `re`. A match inside a value already taken is part
+ * of that value, and skipping it keeps an unterminated quoted line from being rescanned (quadratic).
+ */
+function valuesAfter(scan: TextScan, re: RegExp, style: ValueStyle, describe: (m: RegExpExecArray) => string | undefined): Span[] {
   const spans: Span[] = []
   let covered = 0
-  for (const m of text.matchAll(/rbd:[^\s\0'"]{0,1024}?:key=/g)) {
+  for (const m of scan.text.matchAll(re)) {
     if (m.index < covered) continue
-    const value = scan.value(m.index + m[0].length, 'colon')
-    if (isValue(text, value)) spans.push({...value, what: 'rbd key='})
+    const what = describe(m)
+    if (what === undefined) continue
+    const value = scan.value(m.index + m[0].length, style)
+    if (!isValue(scan.text, value)) continue
+    spans.push({...value, what})
     covered = value.end
   }
   return spans
+}
+
+/** rbd:pool/image:id=admin:key=AQB...:auth_supported=cephx */
+function rbdKeySpans(scan: TextScan): Span[] {
+  return valuesAfter(scan, /rbd:[^\s\0'"]{0,1024}?:key=/g, 'colon', () => 'rbd key=')
 }
 
 /** -fw_cfg name=opt/com.coreos/config,string=<Ignition JSON with password hashes and keys> */
 function fwCfgStringSpans(scan: TextScan): Span[] {
-  const text = scan.text
-  const spans: Span[] = []
-  let covered = 0
-  for (const m of text.matchAll(/,string=/g)) {
-    if (m.index < covered) continue
-    const arg = text.slice(scan.wordStart(m.index), m.index)
-    if (!/(?:^|name=)opt\//.test(arg)) continue
-    const value = scan.value(m.index + m[0].length, 'qemu')
-    if (isValue(text, value)) spans.push({...value, what: 'QEMU -fw_cfg string='})
-    covered = value.end
-  }
-  return spans
+  return valuesAfter(scan, /,string=/g, 'qemu', (m) =>
+    /(?:^|name=)opt\//.test(scan.text.slice(scan.wordStart(m.index), m.index)) ? 'QEMU -fw_cfg string=' : undefined,
+  )
 }
 
 /** -smbios type=11,value=io.systemd.credential:NAME=VALUE and systemd.set_credential=NAME:VALUE */
 function credentialSpans(scan: TextScan): Span[] {
-  const text = scan.text
-  const spans: Span[] = []
-  let covered = 0
-  for (const m of text.matchAll(/io\.systemd\.credential(?:\.binary)?:([^=,\s\0'"]{1,256})=/g)) {
-    if (m.index < covered) continue
-    const value = scan.value(m.index + m[0].length, 'qemu')
-    if (isValue(text, value)) spans.push({...value, what: `QEMU -smbios type=11 systemd credential ${m[1]}`})
-    covered = value.end
-  }
-  covered = 0
-  for (const m of text.matchAll(/\bsystemd\.set_credential(?:_binary)?=([^:\s\0'"]{1,256}):/g)) {
-    if (m.index < covered) continue
-    const value = scan.value(m.index + m[0].length, 'word')
-    if (isValue(text, value)) spans.push({...value, what: `kernel systemd.set_credential ${m[1]}`})
-    covered = value.end
-  }
-  return spans
+  return [
+    ...valuesAfter(scan, /io\.systemd\.credential(?:\.binary)?:([^=,\s\0'"]{1,256})=/g, 'qemu', (m) => `QEMU -smbios type=11 systemd credential ${m[1]}`),
+    ...valuesAfter(scan, /\bsystemd\.set_credential(?:_binary)?=([^:\s\0'"]{1,256}):/g, 'word', (m) => `kernel systemd.set_credential ${m[1]}`),
+  ]
 }
 
 /** <passwd>..</passwd>, <secret>..</secret> element text (attribute forms go through keyValueSpans). */
