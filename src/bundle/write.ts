@@ -107,17 +107,27 @@ async function writeTarGz(tmp: string, baseName: string, entries: BundleEntry[],
   await new Promise<void>((resolve, rejectWrite) => {
     const out = createWriteStream(tmp, {flags: 'wx', mode: 0o644})
     const archive = archiver('tar', {gzip: true})
+    // Settle only once the file is closed: destroy() is asynchronous, and a stream still opening
+    // its file after the caller removed the temporary name would leave that name behind.
+    let failed = false
     const reject = (error: unknown) => {
+      if (failed) return
+      failed = true
       archive.abort()
-      out.destroy()
-      rejectWrite(error)
+      if (out.closed) rejectWrite(error)
+      else {
+        out.once('close', () => rejectWrite(error))
+        out.destroy()
+      }
     }
     // A warning means an entry is missing from the archive: that is a failed bundle, not a note.
     archive.on('warning', reject)
     archive.on('error', reject)
     out.on('error', reject)
     // The file is complete only when the output stream closes, not when finalize() resolves.
-    out.on('close', () => resolve())
+    out.on('close', () => {
+      if (!failed) resolve()
+    })
     archive.pipe(out)
     for (const e of entries) archive.append(e.data, {name: `${baseName}/${e.name}`, date, mode: 0o644})
     archive.finalize().catch(reject)

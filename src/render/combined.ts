@@ -3,11 +3,10 @@
  * 72 columns for mailing lists, or the combined model as JSON. A user's --template renders against
  * the same view model as the built-in templates (src/render/combined-view.ts).
  */
-import {describeError, NestreportError} from '../lib/errors.js'
+import {describeError, isNestreportError, NestreportError} from '../lib/errors.js'
 import type {CombinedModel} from '../model/combined.js'
 import {combinedView} from './combined-view.js'
-import {compileTemplate, createRenderEngine} from './engine.js'
-import {readTemplate} from './templates.js'
+import {renderTemplate} from './engine.js'
 
 export type CombinedFormat = 'md' | 'text' | 'json'
 
@@ -19,12 +18,12 @@ export const COMBINED_REPORT_NAMES: Record<CombinedFormat, string> = {md: 'repor
 export function renderCombinedReport(model: CombinedModel, format: CombinedFormat, templatePath?: string): string {
   if (format === 'json' && !templatePath) return `${JSON.stringify(model, null, 2)}\n`
   const name = templatePath ?? COMBINED_TEMPLATES[format === 'json' ? 'md' : format]
-  const source = readTemplate(name)
   try {
-    return `${compileTemplate(createRenderEngine(), source)(combinedView(model)).trimEnd()}\n`
+    // Built-in templates come precompiled from the build (no handlebars compiler on this path).
+    return renderTemplate(name, combinedView(model))
   } catch (error) {
     // A user's template with a typo is bad input: one line naming it, not a stack trace.
-    if (templatePath) throw new NestreportError('malformed', `template ${templatePath}: ${describeError(error).replace(' in [object Object]', '')}`, {cause: error})
+    if (templatePath && !isNestreportError(error)) throw new NestreportError('malformed', `template ${templatePath}: ${describeError(error).replace(' in [object Object]', '')}`, {cause: error})
     throw error
   }
 }
