@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {outputDirFlag, redactFlags} from '../lib/flags.js'
 import type {LevelModel} from '../model/level.js'
 
 export default class Collect extends BaseCommand {
@@ -8,13 +9,12 @@ export default class Collect extends BaseCommand {
   static override description = `Reads what a KVM developer asks for in a nested-virtualization bug (CPU and CPUID, kernel and its command line, KVM module parameters, /dev/kvm, hypervisor evidence, running QEMU processes, libvirt domains, the kernel log), writes nestreport-<level>-<host>-<UTC time>.tar.gz with the raw files, command outputs, a manifest, report.md and report.json, and the report as a .md file beside it. Every command has a timeout; what could not be collected is listed with the reason. Runs without root and gives a partial report. Existing files are never overwritten.`
   static override enableJsonFlag = true
   static override flags = {
-    'output-dir': Flags.string({char: 'o', description: 'directory for the bundle and the report (created if missing)', default: '.'}),
+    'output-dir': outputDirFlag('the bundle and the report'),
     level: Flags.option({options: ['auto', 'L0', 'L1', 'L2'] as const, description: 'this level, when detection gets it wrong', default: 'auto'})(),
     sysroot: Flags.string({description: 'read a root filesystem (e.g. a container\'s /host), a capture directory, or a bundle/capture-script .tar.gz instead of this machine'}),
     label: Flags.string({description: 'free text kept in the bundle (a ticket number, "L1 of the Intel box")'}),
     timeout: Flags.integer({description: 'timeout per command, seconds', default: 10, min: 1}),
-    redact: Flags.boolean({description: 'also replace host names, addresses and user names (secrets are always removed)', default: false}),
-    'redact-map': Flags.string({description: 'pseudonym map file shared by the bundles of all levels (implies --redact)'}),
+    ...redactFlags,
   }
   static override examples = [
     '<%= config.bin %> collect',

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import type {RedactBundleResult} from '../bundle/redact-bundle.js'
 import {BaseCommand} from '../lib/base-command.js'
+import {outputDirFlag} from '../lib/flags.js'
 
 export default class Redact extends BaseCommand {
   static override summary = 'Redact an existing bundle: remove secrets and replace host names, addresses and user names'
@@ -11,7 +12,7 @@ export default class Redact extends BaseCommand {
     bundle: Args.string({description: 'bundle (.tar.gz) written by collect, or a capture-script tarball', required: true}),
   }
   static override flags = {
-    'output-dir': Flags.string({char: 'o', description: 'directory for the redacted bundle (created if missing)', default: '.'}),
+    'output-dir': outputDirFlag('the redacted bundle'),
     'redact-map': Flags.string({description: 'pseudonym map shared by the bundles of all levels; created if missing, kept private'}),
     identity: Flags.boolean({description: 'replace host names, addresses and user names (--no-identity removes secrets only)', default: true, allowNo: true}),
   }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {outputDirFlag, redactFlags} from '../lib/flags.js'
 import type {CombinedModel} from '../model/combined.js'
 
 export type ReportCommandResult = CombinedModel & {output: {report: string; archive: string}; rejected: Array<{bundle: string; message: string}>}
@@ -14,7 +15,7 @@ export default class Report extends BaseCommand {
     bundle: Args.string({description: 'a bundle from `nestreport collect` or the capture script; give one per level', required: true}),
   }
   static override flags = {
-    'output-dir': Flags.string({char: 'o', description: 'directory for the combined archive and report', default: '.'}),
+    'output-dir': outputDirFlag('the combined archive and report'),
     level: Flags.string({
       char: 'l',
       description: 'correct a bundle\'s level: FILE=L0|L1|L2 (the file as given or its name) or #N=L0|L1|L2 (the N-th bundle); repeatable',
@@ -22,8 +23,7 @@ export default class Report extends BaseCommand {
     }),
     format: Flags.option({description: 'printed rendering: md (bugzilla, forges), text (mail, 72 columns), json', options: ['md', 'text', 'json'] as const, default: 'md'})(),
     template: Flags.string({description: 'a handlebars template of your own, rendered against the same view model as the built-in ones'}),
-    redact: Flags.boolean({description: 'also replace host names, addresses and user names, the same way in every level (secrets are always removed)', default: false}),
-    'redact-map': Flags.string({description: 'pseudonym map file shared with collect --redact-map (implies --redact)'}),
+    ...redactFlags,
   }
   static override examples = [
     '<%= config.bin %> report nestreport-L0-host-*.tar.gz nestreport-L1-vm-*.tar.gz nestreport-L2-guest-*.tar.gz',
