@@ -26,7 +26,8 @@ export {chooseKernelLog, parseKernelLog} from './kernel-log.js'
 
 const NO_SOURCE = {value: null, source: ''}
 
-const EMPTY_CPU: CpuFacts = {
+/** What a fact group is when its parser could not run: every fact unknown (tests build sparse models from these too). */
+export const EMPTY_CPU: CpuFacts = {
   modelName: NO_SOURCE,
   vendor: NO_SOURCE,
   family: NO_SOURCE,
@@ -43,7 +44,7 @@ const EMPTY_CPU: CpuFacts = {
   vulnerabilities: {},
 }
 
-const EMPTY_KERNEL: KernelFacts = {
+export const EMPTY_KERNEL: KernelFacts = {
   release: NO_SOURCE,
   version: NO_SOURCE,
   cmdline: NO_SOURCE,
@@ -52,7 +53,7 @@ const EMPTY_KERNEL: KernelFacts = {
   hostname: NO_SOURCE,
 }
 
-const EMPTY_KVM: KvmFacts = {
+export const EMPTY_KVM: KvmFacts = {
   devKvm: {present: null, accessible: null, mode: null, owner: null, rdev: null, source: ''},
   modules: [],
   vendorModule: null,

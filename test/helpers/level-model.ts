@@ -5,6 +5,7 @@
  * returns a fresh object parsed by LevelModel, so tests may change it freely.
  */
 import {LEVEL_SCHEMA, LEVEL_SCHEMA_VERSION, LevelModel} from '../../src/model/level.js'
+import {EMPTY_CPU, EMPTY_KERNEL, EMPTY_KVM} from '../../src/parse/index.js'
 
 const src = <T>(value: T | null, source: string) => ({value, source})
 
@@ -479,7 +480,6 @@ export function intelL0Model(): LevelModel {
  * optional fact null or empty, no level detected. Renderers must cope with it.
  */
 export function sparseModel(): LevelModel {
-  const unknown = {value: null, source: ''}
   return LevelModel.parse({
     schema: LEVEL_SCHEMA,
     schemaVersion: LEVEL_SCHEMA_VERSION,
@@ -494,38 +494,9 @@ export function sparseModel(): LevelModel {
       timeoutSeconds: 10,
     },
     level: {detected: null, detectedRole: 'unknown', reasons: [], override: null, effective: null},
-    cpu: {
-      modelName: unknown,
-      vendor: unknown,
-      family: unknown,
-      model: unknown,
-      stepping: unknown,
-      microcode: unknown,
-      arch: unknown,
-      logicalCpus: unknown,
-      flags: [],
-      flagsSource: '',
-      virtFlags: {vmx: false, svm: false, hypervisor: false},
-      cpuid: null,
-      lscpu: null,
-      vulnerabilities: {},
-    },
-    kernel: {
-      release: unknown,
-      version: unknown,
-      cmdline: unknown,
-      tainted: {value: null, source: '', flags: []},
-      os: {prettyName: null, id: null, versionId: null, source: ''},
-      hostname: unknown,
-    },
-    kvm: {
-      devKvm: {present: null, accessible: null, mode: null, owner: null, rdev: null, source: ''},
-      modules: [],
-      vendorModule: null,
-      nesting: {},
-      modprobeOptions: [],
-      loadFailures: [],
-    },
+    cpu: EMPTY_CPU,
+    kernel: EMPTY_KERNEL,
+    kvm: EMPTY_KVM,
     virt: {
       isGuest: null,
       hypervisor: 'unknown',
@@ -538,7 +509,7 @@ export function sparseModel(): LevelModel {
       virtWhat: null,
     },
     qemu: {binaries: [], processes: []},
-    libvirt: {libvirtdVersion: unknown, virshVersion: unknown, domains: []},
+    libvirt: {libvirtdVersion: {value: null, source: ''}, virshVersion: {value: null, source: ''}, domains: []},
     kernelLog: {source: null, extraSources: [], lines: 0, panicked: false, oopses: [], kvmMessages: []},
     notCollected: [{what: '/proc/cpuinfo', group: 'cpu', why: 'permission denied'}],
     redaction: null,
