@@ -1,7 +1,9 @@
 import {describe, expect, it, vi} from 'vitest'
 
 import Schema from '../../src/commands/schema.js'
-import {levelJsonSchema} from '../../src/model/json-schema.js'
+import {combineLevels} from '../../src/analyse/combine.js'
+import {COMBINED_SCHEMA_VERSION} from '../../src/model/combined.js'
+import {combinedJsonSchema, levelJsonSchema} from '../../src/model/json-schema.js'
 import {LEVEL_SCHEMA_VERSION} from '../../src/model/level.js'
 import {intelL0Model, pvmL1Model, sparseModel} from '../helpers/level-model.js'
 import {schemaProblems, validateAgainstSchema as validate, type SchemaNode as Node} from '../helpers/json-schema-check.js'
@@ -45,6 +47,22 @@ describe('levelJsonSchema', () => {
   })
 })
 
+describe('combinedJsonSchema', () => {
+  const schema = combinedJsonSchema()
+
+  it('is a sound schema pinning the combined document and its version', () => {
+    expect(schemaProblems(schema)).toEqual([])
+    expect((schema.properties as Node).schemaVersion).toMatchObject({type: 'integer', const: COMBINED_SCHEMA_VERSION})
+    expect((schema.properties as Node).schema).toMatchObject({const: 'nestreport/combined'})
+  })
+
+  it('accepts a combined model as report.json holds it, and refuses a newer version', () => {
+    const combined = JSON.parse(JSON.stringify(combineLevels([{model: intelL0Model(), bundleName: 'l0.tar.gz'}, {model: pvmL1Model(), bundleName: 'l1.tar.gz'}])))
+    expect(validate(schema, combined)).toEqual([])
+    expect(validate(schema, {...combined, schemaVersion: COMBINED_SCHEMA_VERSION + 1})).toContain(`$.schemaVersion: must be ${COMBINED_SCHEMA_VERSION}`)
+  })
+})
+
 describe('nestreport schema', () => {
   async function run(args: string[]): Promise<string> {
     const chunks: string[] = []
@@ -66,5 +84,9 @@ describe('nestreport schema', () => {
 
   it('prints the same under --json', async () => {
     expect(JSON.parse(await run(['--json']))).toEqual(levelJsonSchema())
+  })
+
+  it('prints the combined report.json schema when asked', async () => {
+    expect(JSON.parse(await run(['combined']))).toEqual(combinedJsonSchema())
   })
 })
