@@ -52,3 +52,15 @@ export function describeError(error: unknown): string {
   }
   return String(error)
 }
+
+/**
+ * An input the user named (a log, a map file) that is missing, unreadable or a directory, as the
+ * one-line inputMissing error; any other error is returned as it is, for the caller to rethrow.
+ */
+export function inputOpenError(name: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOENT') return new NestreportError('inputMissing', `${name}: no such file`)
+  if (code === 'EACCES' || code === 'EPERM') return new NestreportError('inputMissing', `${name}: permission denied`)
+  if (code === 'EISDIR') return new NestreportError('inputMissing', `${name}: is a directory, not a file`)
+  return error
+}

@@ -7,7 +7,7 @@ import {open} from 'node:fs/promises'
 
 import {looksBinary} from '../analyse/kernel-log/index.js'
 import {formatBytes} from '../bundle/limits.js'
-import {NestreportError} from './errors.js'
+import {inputOpenError, NestreportError} from './errors.js'
 
 export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024
 
@@ -19,14 +19,12 @@ export interface ReadTextOptions {
 
 export async function readTextInput(path: string, options: ReadTextOptions = {}): Promise<string> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_INPUT_BYTES
-  const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new NestreportError('inputMissing', `${path}: no such file`)
-    if (error.code === 'EACCES' || error.code === 'EPERM') throw new NestreportError('inputMissing', `${path}: permission denied`)
-    if (error.code === 'EISDIR') throw new NestreportError('inputMissing', `${path}: is a directory, not a file`)
-    throw error
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw inputOpenError(path, error)
   })
   try {
     const info = await handle.stat()
+    // open() succeeds on a directory: only the read would fail.
     if (info.isDirectory()) throw new NestreportError('inputMissing', `${path}: is a directory, not a file`)
     // Pipes and /proc files report size 0: read them, but stop at the cap.
     if (info.isFile() && info.size > maxBytes) {
