@@ -7,7 +7,7 @@
  *   and there is no KVM signature, no kvm-clock and no "Hypervisor detected" line of any vendor.
  * - A KVM signature at 0x40000100 means KVM exposing Hyper-V enlightenments, whatever 0x40000000 says.
  */
-import type {CpuFacts, Evidence, HypervisorId, KvmFacts, LevelName} from '../model/level.js'
+import {hypervisorName, type CpuFacts, type Evidence, type HypervisorId, type KvmFacts, type LevelName} from '../model/level.js'
 import type {VirtRaw} from '../parse/virt.js'
 import {LineNormaliser} from './kernel-log/normalise.js'
 
@@ -122,12 +122,13 @@ const LSCPU_VENDOR: Array<[RegExp, HypervisorId]> = [
   [/./, 'other'],
 ]
 
-/** Words for a hypervisor id: the signature table's label, else the few ids no signature names. */
+/**
+ * Words for a hypervisor id in the reasons: as its CPUID signature names it ("Microsoft Hyper-V",
+ * "other hypervisor"), else its usual name.
+ */
 function label(id: HypervisorId): string {
-  const fromSignature = SIGNATURES.find(([, sid]) => sid === id)?.[3]
-  if (fromSignature) return fromSignature
-  const rest: Partial<Record<HypervisorId, string>> = {none: 'bare metal', pvm: 'KVM PVM', zvm: 'z/VM', powervm: 'PowerVM'}
-  return rest[id] ?? 'an unidentified hypervisor'
+  if (id === 'unknown') return 'an unidentified hypervisor'
+  return SIGNATURES.find(([, sid]) => sid === id)?.[3] ?? hypervisorName(id)
 }
 
 function hex(n: number): string {

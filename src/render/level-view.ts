@@ -3,9 +3,9 @@
  * worded once here so the markdown and the plain-text templates say the same thing. Templates only
  * lay it out and escape it.
  */
-import type {LevelModel} from '../model/level.js'
+import {hypervisorName, type LevelModel} from '../model/level.js'
 import {onOff, plural, yesNo} from './engine.js'
-import {hypervisorName, levelVerdict, roleWords, vmEvidence} from './verdict.js'
+import {levelVerdict, roleWords, vmEvidence} from './verdict.js'
 
 /** One labelled fact; `source` says where it came from ('' when derived or unknown). */
 export interface Row {

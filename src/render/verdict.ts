@@ -4,29 +4,7 @@
  * through kvm_pvm — not VMX/SVM; runs 1 QEMU guest: l2tcg on TCG".
  * It only words what the model already says; it decides nothing new.
  */
-import type {HypervisorId, LevelModel} from '../model/level.js'
-
-const HYPERVISOR_NAMES: Record<HypervisorId, string> = {
-  none: 'bare metal',
-  kvm: 'KVM',
-  tcg: 'QEMU TCG',
-  pvm: 'KVM PVM',
-  hyperv: 'Hyper-V',
-  vmware: 'VMware',
-  xen: 'Xen',
-  virtualbox: 'VirtualBox',
-  parallels: 'Parallels',
-  bhyve: 'bhyve',
-  zvm: 'z/VM',
-  powervm: 'PowerVM',
-  apple: 'Apple Virtualization',
-  other: 'an unidentified hypervisor',
-  unknown: 'an unknown hypervisor',
-}
-
-export function hypervisorName(id: HypervisorId): string {
-  return HYPERVISOR_NAMES[id]
-}
+import {hypervisorName, type LevelModel} from '../model/level.js'
 
 const ROLE_WORDS: Record<LevelModel['level']['detectedRole'], string> = {
   'bare-metal-host': 'bare-metal host',
