@@ -8,7 +8,6 @@ import path from 'node:path'
 
 import {captureLive} from './capture/live.js'
 import {type CaptureOptions, toolVersion} from './capture/manifest.js'
-import type {Capture} from './capture/types.js'
 import type {LevelModel} from './model/level.js'
 
 export type LevelChoice = 'auto' | 'L0' | 'L1' | 'L2'
@@ -32,28 +31,6 @@ export interface CollectResult {
   model: LevelModel
   bundlePath: string
   reportPath: string
-}
-
-const BUNDLE_EXT = '.tar.gz'
-
-/** Characters kept in a host name inside a file name; anything else becomes `_`. */
-function fileNamePart(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.-]+/, '').slice(0, 64)
-  return cleaned || 'unknown'
-}
-
-/** UTC time as YYYYMMDDTHHMMSSZ. */
-function compactUtc(iso: string): string {
-  const date = new Date(iso)
-  const valid = Number.isNaN(date.getTime()) ? new Date(0) : date
-  return `${valid.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`
-}
-
-/** `nestreport-<effective level or Lx>-<host>-<UTC start>`, from the redacted model and capture. */
-export function bundleBaseName(model: LevelModel, capture: Capture): string {
-  const level = model.level.effective ?? 'Lx'
-  const host = model.kernel.hostname.value ?? capture.manifest.hostname
-  return `nestreport-${level}-${fileNamePart(host)}-${compactUtc(capture.manifest.startedAt)}`
 }
 
 /**
@@ -81,7 +58,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   // Should the capture fail, the import promise must not end as an unhandled rejection.
   stages.catch(() => {})
   const raw = await capturing
-  const [{buildLevelModel}, {redactCapture}, {renderLevelReport}, {writeBundle, writeFileExclusive}] = await stages
+  const [{buildLevelModel}, {redactCapture}, {renderLevelReport}, {BUNDLE_EXT, bundleBaseName, writeBundle, writeFileExclusive}] = await stages
 
   options.onProgress?.('analysing')
   const parsed = buildLevelModel(raw, {toolVersion: toolVersion()})

@@ -36,11 +36,10 @@ export async function redactBundle(options: RedactBundleOptions): Promise<Redact
   } else {
     model = levelModelFromReport(bundle.report.json, label)
   }
-  const [{redactCapture}, {renderLevelReport}, {writeBundle}, {bundleBaseName}] = await Promise.all([
+  const [{redactCapture}, {renderLevelReport}, {bundleBaseName, writeBundle}] = await Promise.all([
     import('../redact/index.js'),
     import('../render/level.js'),
     import('./write.js'),
-    import('../collect.js'),
   ])
   const redacted = await redactCapture(bundle.capture, model, {identity: options.identity, mapFile: options.mapFile, others: bundle.other})
   const extra = [

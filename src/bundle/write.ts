@@ -15,6 +15,7 @@ import path from 'node:path'
 
 import {captureEntries} from '../capture/layout.js'
 import type {Capture} from '../capture/types.js'
+import type {LevelModel} from '../model/level.js'
 import {describeError, NestreportError} from '../lib/errors.js'
 
 export interface BundleEntry {
@@ -30,7 +31,7 @@ export interface WriteBundleOptions {
   extra: BundleEntry[]
 }
 
-const BUNDLE_EXT = '.tar.gz'
+export const BUNDLE_EXT = '.tar.gz'
 const MAX_SUFFIX = 9999
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EEXIST'])
 /** Filesystems without hard links answer link() with these; fall back to check-then-rename. */
@@ -97,7 +98,8 @@ export function writeFileExclusive(options: {outputDir: string; baseName: string
   return writeExclusive(options.outputDir, options.baseName, options.ext, (tmp) => fsp.writeFile(tmp, options.data, {flag: 'wx', mode: 0o644}))
 }
 
-function entryDate(capture: Capture): Date {
+/** The capture's start, which dates every bundle entry and names the bundle (the epoch if unreadable). */
+function captureStartDate(capture: Capture): Date {
   const date = new Date(capture.manifest.startedAt)
   return Number.isNaN(date.getTime()) ? new Date(0) : date
 }
@@ -148,7 +150,7 @@ export function writeBundle(options: WriteBundleOptions): Promise<string> {
     outputDir: options.outputDir,
     baseName: options.baseName,
     entries: [...captureEntries(options.capture), ...options.extra],
-    date: entryDate(options.capture),
+    date: captureStartDate(options.capture),
   })
 }
 
@@ -156,4 +158,17 @@ export function writeBundle(options: WriteBundleOptions): Promise<string> {
 export function utcStamp(date: Date): string {
   const valid = Number.isNaN(date.getTime()) ? new Date(0) : date
   return valid.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')
+}
+
+/** Characters kept in a host name inside a file name; anything else becomes `_`. */
+function fileNamePart(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.-]+/, '').slice(0, 64)
+  return cleaned || 'unknown'
+}
+
+/** `nestreport-<effective level or Lx>-<host>-<UTC start>`, from the redacted model and capture. */
+export function bundleBaseName(model: LevelModel, capture: Capture): string {
+  const level = model.level.effective ?? 'Lx'
+  const host = model.kernel.hostname.value ?? capture.manifest.hostname
+  return `nestreport-${level}-${fileNamePart(host)}-${utcStamp(captureStartDate(capture))}`
 }
