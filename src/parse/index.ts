@@ -2,7 +2,8 @@
  * The parse stage: a Capture in, the per-level model out. Each fact group is parsed on its own, so
  * a garbled file costs that group (reported in notCollected), never the report.
  */
-import {detectContainer, detectHypervisor, detectLevel} from '../analyse/level.js'
+import {detectHypervisor} from '../analyse/hypervisor.js'
+import {detectContainer, detectLevel} from '../analyse/level.js'
 import type {Capture} from '../capture/types.js'
 import {CaptureView} from '../capture/view.js'
 import {describeError} from '../lib/errors.js'
