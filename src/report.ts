@@ -9,8 +9,9 @@
  * (so the report's links such as L1/commands/dmesg.out#L42 resolve once it is unpacked).
  * Secrets are removed from every level again (capture-script tarballs were never redacted), and
  * --redact replaces identities with one pseudonym map for all levels, so links between levels
- * (a QEMU -name and the guest's host name) survive. A bundle that cannot be read does not lose the others: the report is written from the readable
- * ones with a BUNDLE_UNREADABLE finding, and the caller exits with that bundle's status.
+ * (a QEMU -name and the guest's host name) survive. A bundle that cannot be read does not lose the
+ * others: the report is written from the readable ones with a BUNDLE_UNREADABLE finding, and the
+ * caller exits with that bundle's status.
  */
 import path from 'node:path'
 
@@ -56,9 +57,6 @@ export interface CombinedReportResult {
   rejected: RejectedBundle[]
 }
 
-
-const REPORT_EXT: Record<CombinedFormat, string> = {md: '.md', text: '.txt', json: '.json'}
-
 export async function buildCombinedReport(options: BuildCombinedReportOptions): Promise<CombinedReportResult> {
   const format = options.format ?? 'md'
   const now = options.now ?? new Date()
@@ -96,20 +94,21 @@ export async function buildCombinedReport(options: BuildCombinedReportOptions): 
   const combined = combineLevels(inputs, {now, tool: {name: TOOL_NAME, version: toolVersion()}})
   const model = rejected.length === 0 ? combined : withRejected(combined, rejected)
 
-  const {renderCombinedReport} = await import('./render/combined.js')
+  const {COMBINED_REPORT_NAMES, renderCombinedReport} = await import('./render/combined.js')
   const rendered = renderCombinedReport(model, format, options.template ? path.resolve(options.template) : undefined)
   const baseName = `nestreport-setup-${utcStamp(now)}`
-  const entries: BundleEntry[] = [
-    {name: 'report.md', data: Buffer.from(format === 'md' && !options.template ? rendered : renderCombinedReport(model, 'md'))},
-    {name: 'report.txt', data: Buffer.from(format === 'text' && !options.template ? rendered : renderCombinedReport(model, 'text'))},
-    {name: 'report.json', data: Buffer.from(renderCombinedReport(model, 'json'))},
-  ]
+  // The archive holds every built-in format; the one just rendered is not rendered again.
+  const builtIn: CombinedFormat[] = ['md', 'text', 'json']
+  const entries: BundleEntry[] = builtIn.map((f) => ({
+    name: COMBINED_REPORT_NAMES[f],
+    data: Buffer.from(f === format && !options.template ? rendered : renderCombinedReport(model, f)),
+  }))
   const captureAt = new Map(inputs.map((i) => [i.position!, i.capture!]))
   for (const level of model.levels) entries.push(...levelEntries(level.archiveDir, captureAt.get(level.position)!))
 
   const archivePath = await writeArchive({outputDir: options.outputDir, baseName, entries, date: now})
   const publishedBase = path.basename(archivePath, '.tar.gz')
-  const reportExt = options.template ? path.extname(options.template.replace(/\.hbs$/, '')) || '.txt' : REPORT_EXT[format]
+  const reportExt = options.template ? path.extname(options.template.replace(/\.hbs$/, '')) || '.txt' : path.extname(COMBINED_REPORT_NAMES[format])
   const reportPath = await writeFileExclusive({outputDir: options.outputDir, baseName: publishedBase, ext: reportExt, data: rendered})
   return {model, reportPath, archivePath, rendered, rejected}
 }
