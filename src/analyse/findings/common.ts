@@ -220,7 +220,3 @@ export function describeProcess(p: QemuProcess): string {
   const name = p.name ? ` (-name ${p.name})` : ''
   return `QEMU pid ${p.pid}${name}`
 }
-
-export function argvText(p: QemuProcess): string {
-  return p.argv.join(' ')
-}
