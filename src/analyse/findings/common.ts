@@ -30,6 +30,16 @@ export function below(name: LevelName): LevelName | null {
 /** Levels that run guests with KVM in a nested setup: the host and the guest hypervisor. */
 export const HYPERVISOR_LEVELS: readonly LevelName[] = ['L0', 'L1']
 
+/** Each level present with the level it runs, when that one's bundle is present too (L0 and L1, L1 and L2). */
+export function presentPairs(setup: Setup): Array<{upperName: LevelName; lowerName: LevelName; upper: LevelModel; lower: LevelModel}> {
+  return HYPERVISOR_LEVELS.flatMap((upperName) => {
+    const lowerName = below(upperName)!
+    const upper = at(setup, upperName)
+    const lower = at(setup, lowerName)
+    return upper && lower ? [{upperName, lowerName, upper, lower}] : []
+  })
+}
+
 export function finding(
   id: string,
   severity: Severity,

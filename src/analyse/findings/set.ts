@@ -5,7 +5,7 @@
  */
 import {LEVEL_ORDER, type Finding, type FindingEvidence} from '../../model/combined.js'
 import type {LevelModel, LevelName} from '../../model/level.js'
-import {at, cpuVendor, describeProcess, evidence, finding, levelOf, parseVersion, processRunsOther, runsGuest, type Setup} from './common.js'
+import {at, cpuVendor, describeProcess, evidence, finding, levelOf, parseVersion, presentPairs, processRunsOther, runsGuest, type Setup} from './common.js'
 
 /** LEVEL_MISSING: warn for a missing L0 or L1; for L2, warn when L1 runs a guest, info otherwise. */
 export function missingLevels(setup: Setup): Finding[] {
@@ -54,10 +54,7 @@ export function labelMismatch(setup: Setup): Finding[] {
 /** CPU_VENDOR_MISMATCH (warn): a lower level reports a different CPU vendor than the level above. */
 export function vendorMismatch(setup: Setup): Finding[] {
   const out: Finding[] = []
-  for (const [upperName, lowerName] of [['L0', 'L1'], ['L1', 'L2']] as Array<[LevelName, LevelName]>) {
-    const upper = at(setup, upperName)
-    const lower = at(setup, lowerName)
-    if (!upper || !lower) continue
+  for (const {upperName, lowerName, upper, lower} of presentPairs(setup)) {
     const a = cpuVendor(upper)
     const b = cpuVendor(lower)
     if (!a || !b || a === b) continue
@@ -80,10 +77,8 @@ export function vendorMismatch(setup: Setup): Finding[] {
  */
 export function unlinkedLevels(setup: Setup): Finding[] {
   const out: Finding[] = []
-  for (const [upperName, lowerName] of [['L0', 'L1'], ['L1', 'L2']] as Array<[LevelName, LevelName]>) {
-    const upper = at(setup, upperName)
-    const lower = at(setup, lowerName)
-    if (!upper || !lower || runsGuest(upper, lower)) continue
+  for (const {upperName, lowerName, upper, lower} of presentPairs(setup)) {
+    if (runsGuest(upper, lower)) continue
     const procs = upper.qemu.processes
     const other = procs.length > 0 && procs.every((p) => processRunsOther(p, lower))
     const ev: FindingEvidence[] = [
