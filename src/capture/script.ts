@@ -1,15 +1,19 @@
 /**
  * The POSIX sh capture script for levels without Node (busybox, dash, cloud images), generated
  * from CAPTURE_SPEC so it captures exactly what the live collector captures, into the same layout
- * (types.ts). The fixed shell code lives in script-runtime.ts; this module renders one call per
- * spec item after it.
+ * (types.ts). The fixed shell code lives in script/, one module per concern; this module puts it
+ * together and renders one call per spec item between the set-up and the finish.
  */
 import {CAPTURE_SPEC, type SpecItem} from './spec.js'
-import {SCRIPT_FINISH, SCRIPT_HELPERS, SCRIPT_PRELUDE, SCRIPT_SETUP} from './script-runtime.js'
+import {SCRIPT_FINISH, SCRIPT_SETUP} from './script/archive.js'
+import {SCRIPT_COMMANDS, SCRIPT_VERSIONS} from './script/commands.js'
+import {SCRIPT_DERIVED} from './script/derived.js'
+import {SCRIPT_ENTRIES} from './script/entries.js'
+import {SCRIPT_PRELUDE} from './script/prelude.js'
 import {CAPTURE_FORMAT, CAPTURE_FORMAT_VERSION} from './types.js'
 import {DEFAULT_MAX_BYTES} from './walk-context.js'
 
-export {SERIAL_BEGIN, SERIAL_END} from './script-runtime.js'
+export {SERIAL_BEGIN, SERIAL_END} from './script/archive.js'
 
 /** manifest.producer.name of a script capture. */
 export const SCRIPT_PRODUCER = 'nestreport-capture.sh'
@@ -38,6 +42,9 @@ function shellGlob(pattern: string): string {
     .join('*')
   return `"$NR_ROOT"${words}`
 }
+
+/** The shell functions every item call relies on, in script order. */
+const SCRIPT_HELPERS = [SCRIPT_ENTRIES, SCRIPT_COMMANDS, SCRIPT_DERIVED, SCRIPT_VERSIONS]
 
 const SAFE_ID = /^[A-Za-z0-9._-]+$/
 
@@ -140,8 +147,7 @@ export function renderCaptureScript(options: CaptureScriptOptions = {}): string 
     ...header,
     SCRIPT_PRELUDE.trim(),
     '',
-    SCRIPT_HELPERS.trim(),
-    '',
+    ...SCRIPT_HELPERS.flatMap((helpers) => [helpers.trim(), '']),
     SCRIPT_SETUP.trim(),
     '',
     '# ---- the capture spec, item by item',

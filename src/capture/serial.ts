@@ -11,7 +11,7 @@ import {gunzipSync} from 'node:zlib'
 
 import {DEFAULT_BUNDLE_LIMITS, formatBytes} from '../bundle/limits.js'
 import {isNestreportError, NestreportError} from '../lib/errors.js'
-import {SERIAL_BEGIN, SERIAL_END} from './script-runtime.js'
+import {SERIAL_BEGIN, SERIAL_END} from './script/archive.js'
 
 // CSI/OSC escape sequences a terminal or console may put around lines.
 // eslint-disable-next-line no-control-regex
