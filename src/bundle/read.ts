@@ -152,7 +152,7 @@ interface ArchiveEntries {
  * Every regular file of a (gzipped) tar, by name relative to the single top directory. Refuses
  * the archive at the first hostile entry; counts bytes as they stream so a bomb stops early.
  */
-export async function readArchiveEntries(file: string, limits: BundleLimits): Promise<ArchiveEntries> {
+async function readArchiveEntries(file: string, limits: BundleLimits): Promise<ArchiveEntries> {
   const label = basename(file)
   const fail = (kind: ConstructorParameters<typeof NestreportError>[0], message: string) => new NestreportError(kind, `${label}: ${message}`)
 

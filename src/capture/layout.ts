@@ -6,8 +6,8 @@
 import {type Capture, CAPTURE_FORMAT, type CaptureManifest, type CommandOutput} from './types.js'
 
 export const MANIFEST_NAME = 'manifest.json'
-export const ROOT_DIR = 'root'
-export const COMMANDS_DIR = 'commands'
+const ROOT_DIR = 'root'
+const COMMANDS_DIR = 'commands'
 
 /** Entry name (relative, no top directory) for a captured file's absolute path. */
 export function fileEntryName(absPath: string): string {

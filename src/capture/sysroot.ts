@@ -21,7 +21,7 @@ import {walkSpec} from './walk.js'
 
 const MAX_LINK_HOPS = 40
 const DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
-export const OFFLINE_REASON = 'offline sysroot: commands are not run'
+const OFFLINE_REASON = 'offline sysroot: commands are not run'
 
 /**
  * Host path for an absolute path inside `root`, resolving symlinks the way a chroot would: an

@@ -26,7 +26,7 @@ export interface WalkOptions {
 }
 
 /** Runs at most `n` tasks at once. */
-export function createLimiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+function createLimiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0
   const waiting: Array<() => void> = []
   return async <T>(task: () => Promise<T>): Promise<T> => {
@@ -195,7 +195,7 @@ export function failedFsEntry(kind: ManifestEntry['kind'], id: string, group: st
 const PERMISSION_TEXT = /operation not permitted|permission denied/i
 
 /** How a command ended, in manifest terms. */
-export function commandOutcome(id: string, r: RunResult, timeoutSeconds: number): {status: EntryStatus; exitCode: number | null; reason?: string} {
+function commandOutcome(id: string, r: RunResult, timeoutSeconds: number): {status: EntryStatus; exitCode: number | null; reason?: string} {
   if (r.spawnError) {
     if (r.spawnError.code === 'ENOENT') return {status: 'missing', exitCode: null, reason: 'not installed'}
     if (r.spawnError.code === 'EACCES') return {status: 'permission-denied', exitCode: null, reason: 'not executable by this user'}

@@ -10,7 +10,7 @@ import {failedFsEntry, globMatcher, type WalkContext} from './walk-context.js'
 const DELETED_SUFFIX = ' (deleted)'
 
 /** Basename of an exe link target or argv[0]; a replaced binary reads "/usr/bin/x (deleted)". */
-export function exeBasename(path: string): string {
+function exeBasename(path: string): string {
   const clean = path.endsWith(DELETED_SUFFIX) ? path.slice(0, -DELETED_SUFFIX.length) : path
   return clean.slice(clean.lastIndexOf('/') + 1)
 }

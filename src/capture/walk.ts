@@ -84,7 +84,7 @@ function formatRdev(rdev: number): string {
   return `${major}:${minor}`
 }
 
-export function statRecord(s: HostStat, access: {readable: boolean; writable: boolean}): StatRecord {
+function statRecord(s: HostStat, access: {readable: boolean; writable: boolean}): StatRecord {
   const record: StatRecord = {
     type: s.type,
     mode: `0${(s.mode & 0o7777).toString(8).padStart(3, '0')}`,

@@ -44,7 +44,7 @@ const AMBIGUOUS_NAMES = new Set([
 const PSEUDONYM_SHAPE = /^(?:host\d+|domain\d+\.example|user\d+|serial\d+|0{16}[0-9a-f]{16})$/
 
 /** A name short or common enough to collide with technical words (kvm, vm, node, host, debian). */
-export function isAmbiguousName(name: string): boolean {
+function isAmbiguousName(name: string): boolean {
   return name.length < 5 || AMBIGUOUS_NAMES.has(name) || /^\d+$/.test(name)
 }
 

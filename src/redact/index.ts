@@ -52,7 +52,7 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
  * Redact a raw file's bytes. Valid UTF-8 round-trips exactly; anything else is handled as Latin-1,
  * one character per byte, so bytes outside the replaced tokens come back identical either way.
  */
-export function redactBuffer(data: Buffer, context: RedactionContext): Buffer {
+function redactBuffer(data: Buffer, context: RedactionContext): Buffer {
   if (data.length === 0) return data
   let text: string
   let encoding: 'utf8' | 'latin1' = 'utf8'
@@ -86,7 +86,7 @@ export interface RedactedCapture {
 }
 
 /** Redact a capture (files, their paths, command outputs, the manifest) with one context. */
-export function redactCaptureWith(capture: Capture, identity: IdentityRedactor | undefined): RedactedCapture {
+function redactCaptureWith(capture: Capture, identity: IdentityRedactor | undefined): RedactedCapture {
   const findings: SecretFinding[] = []
   const path = (p: string) => (identity ? identity.redact(p) : p)
   const files = new Map<string, Buffer>()
@@ -105,7 +105,7 @@ export function redactCaptureWith(capture: Capture, identity: IdentityRedactor |
 }
 
 /** Redact every string of a level model (keys are the model's own names and stay). */
-export function redactModelWith(model: LevelModel, identity: IdentityRedactor | undefined, findings: SecretFinding[]): LevelModel {
+function redactModelWith(model: LevelModel, identity: IdentityRedactor | undefined, findings: SecretFinding[]): LevelModel {
   return mapStrings(model, (s, at) =>
     redactText(s, {where: 'report', identity, findings, exact: EXACT_MODEL_FIELDS.some((re) => re.test(at))}),
   )
@@ -165,7 +165,7 @@ function dedupe(findings: SecretFinding[]): SecretFinding[] {
 }
 
 /** Deep copy of a JSON-like value with every string passed through `fn` (with its dotted path). */
-export function mapStrings<T>(value: T, fn: (s: string, path: string) => string, path = ''): T {
+function mapStrings<T>(value: T, fn: (s: string, path: string) => string, path = ''): T {
   if (typeof value === 'string') return fn(value, path) as T
   if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, fn, path ? `${path}.${i}` : String(i))) as T
   if (value && typeof value === 'object') {

@@ -99,7 +99,7 @@ const VERSION_BEFORE = /\b(?:version|ver\.?|v|release|firmware|bios|build)[\s:=]
  * documentation and benchmark networks pseudonyms come from (so a redacted bundle redacted again
  * without its map keeps its pseudonyms).
  */
-export function isPublicKnowledgeIpv4(octets: number[]): boolean {
+function isPublicKnowledgeIpv4(octets: number[]): boolean {
   const [a, b, c] = octets
   if (a === 0 || a === 127 || (a >= 224 && a <= 239)) return true
   if ((a === 192 && b === 0 && c === 2) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || (a === 198 && (b === 18 || b === 19))) return true
@@ -111,7 +111,7 @@ export function isPublicKnowledgeIpv4(octets: number[]): boolean {
 }
 
 /** Unspecified (also as cgroup v2's "0::/"), loopback, multicast, and documentation (2001:db8::/32). */
-export function isPublicKnowledgeIpv6(address: string): boolean {
+function isPublicKnowledgeIpv6(address: string): boolean {
   const groups = expandIpv6(address)
   const head = groups.slice(0, 7).every((g) => g === '0000')
   return (head && (groups[7] === '0000' || groups[7] === '0001')) || groups[0].startsWith('ff') || (groups[0] === '2001' && groups[1] === '0db8')
@@ -126,7 +126,7 @@ export function expandIpv6(address: string): string[] {
   return groups.map((g) => g.padStart(4, '0'))
 }
 
-export const isIpv6 = (s: string) => {
+const isIpv6 = (s: string) => {
   const parts = s.split('::')
   if (parts.length > 2) return false
   const groups = parts.flatMap((p) => (p === '' ? [] : p.split(':')))
@@ -237,7 +237,7 @@ function labelsBefore(text: string, at: number): number {
 }
 
 /** Earliest first; where tokens overlap, the longest is kept and the others dropped. */
-export function resolveOverlaps(tokens: Token[]): Token[] {
+function resolveOverlaps(tokens: Token[]): Token[] {
   const sorted = [...tokens].sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start))
   const out: Token[] = []
   for (const t of sorted) {
