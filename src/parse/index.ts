@@ -4,6 +4,7 @@
  */
 import {detectHypervisor} from '../analyse/hypervisor.js'
 import {detectContainer, detectLevel} from '../analyse/level.js'
+import {TOOL_NAME} from '../capture/manifest.js'
 import type {Capture} from '../capture/types.js'
 import {CaptureView} from '../capture/view.js'
 import {describeError} from '../lib/errors.js'
@@ -17,13 +18,6 @@ import {parseLibvirt} from './libvirt.js'
 import {notCollectedEntries, underivedFacts} from './not-collected.js'
 import {parseQemu} from './qemu.js'
 import {parseVirtRaw, type VirtRaw} from './virt.js'
-
-export {parseCpu} from './cpu.js'
-export {parseKernel} from './kernel.js'
-export {parseKvm} from './kvm.js'
-export {parseLibvirt, parseDomainXml, parseLibvirtLog} from './libvirt.js'
-export {parseQemu, parseQemuArgv} from './qemu.js'
-export {chooseKernelLog, parseKernelLog} from './kernel-log.js'
 
 const NO_SOURCE = {value: null, source: ''}
 
@@ -150,7 +144,7 @@ export function buildLevelModel(input: Capture, options: {toolVersion?: string} 
   const model: LevelModel = {
     schema: LEVEL_SCHEMA,
     schemaVersion: LEVEL_SCHEMA_VERSION,
-    tool: {name: 'nestreport', version: options.toolVersion ?? '0.0.0'},
+    tool: {name: TOOL_NAME, version: options.toolVersion ?? '0.0.0'},
     capture: {
       source: m.source === 'live' || m.source === 'sysroot' || m.source === 'script' ? m.source : 'live',
       producer: m.producer && typeof m.producer === 'object' ? `${String(m.producer.name)} ${String(m.producer.version)}` : 'unknown',

@@ -6,9 +6,9 @@
 import {analyseKernelLog, type KernelLogAnalysis} from '../analyse/kernel-log/index.js'
 import type {CaptureView} from '../capture/view.js'
 import type {LevelModel} from '../model/level.js'
+import {lines} from './sourced.js'
 
 type KernelLogFacts = LevelModel['kernelLog']
-import {lines} from './sourced.js'
 
 export interface LogText {
   /** "command:dmesg", "command:journal-kernel", "/var/log/kern.log", ... */

@@ -8,14 +8,14 @@ import type {LevelModel} from '../model/level.js'
 type NotCollected = LevelModel['notCollected'][number]
 type Facts = Pick<LevelModel, 'cpu' | 'kernel' | 'kvm' | 'virt' | 'kernelLog' | 'level'>
 
+/** Commands whose exit status 1 is an answer ("none": nothing detected), not a failure. */
+const EXIT_ONE_IS_ANSWER = new Set(['systemd-detect-virt-vm', 'systemd-detect-virt-container'])
+
 /**
  * A missing file is a fact about the machine (no /proc/xen: not Xen), not a gap; a missing
  * command is a gap (the tool is not installed); a fallback skipped because the first choice
  * worked is neither.
  */
-/** Commands whose exit status 1 is an answer ("none": nothing detected), not a failure. */
-const EXIT_ONE_IS_ANSWER = new Set(['systemd-detect-virt-vm', 'systemd-detect-virt-container'])
-
 function isGap(e: {kind: string; id: string; status: string; exitCode?: number | null; reason?: string}): boolean {
   switch (e.status) {
     case 'ok':

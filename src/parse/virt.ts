@@ -1,7 +1,8 @@
 /**
  * Raw virtualization facts (DMI, clocksources, systemd-detect-virt, virt-what, /sys/hypervisor,
  * device tree, s390 sysinfo, container markers). What they add up to is decided in
- * src/analyse/level.ts, which weighs them together with CPUID and the kernel log.
+ * src/analyse/hypervisor.ts, which weighs them together with CPUID and the kernel log, and
+ * src/analyse/level.ts (containers).
  */
 import type {CaptureView} from '../capture/view.js'
 import {lines} from './sourced.js'
