@@ -8,6 +8,8 @@ import {type Capture, CAPTURE_FORMAT, type CaptureManifest, type CommandOutput} 
 export const MANIFEST_NAME = 'manifest.json'
 const ROOT_DIR = 'root'
 const COMMANDS_DIR = 'commands'
+/** commands/<id>.out or .err, as commandEntryNames() makes them. */
+const COMMAND_ENTRY = new RegExp(`^${COMMANDS_DIR}/([^/]+)\\.(out|err)$`)
 
 /** Entry name (relative, no top directory) for a captured file's absolute path. */
 export function fileEntryName(absPath: string): string {
@@ -64,7 +66,7 @@ export function captureFromEntries(entries: Map<string, Buffer>): {capture: Capt
       files.set(name.slice(ROOT_DIR.length), data)
       continue
     }
-    const cmd = /^commands\/([^/]+)\.(out|err)$/.exec(name)
+    const cmd = COMMAND_ENTRY.exec(name)
     if (cmd) {
       const current = commands.get(cmd[1]) ?? {stdout: Buffer.alloc(0), stderr: Buffer.alloc(0)}
       if (cmd[2] === 'out') current.stdout = data
