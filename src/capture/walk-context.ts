@@ -43,7 +43,7 @@ function createLimiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   }
 }
 
-/** Shared state of one walk; the item capturers in this file and walk-processes.ts write into it. */
+/** Shared state of one walk; the item capturers (walk.ts, walk-processes.ts) write into it. */
 export class WalkContext {
   readonly files = new Map<string, Buffer>()
   readonly commands = new Map<string, CommandOutput>()
