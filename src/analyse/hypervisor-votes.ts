@@ -3,6 +3,7 @@
  * indicates and how much it weighs. detectHypervisor (hypervisor.ts) adds them up.
  */
 import {hypervisorName, type CpuFacts, type Evidence, type HypervisorId} from '../model/level.js'
+import type {LogText} from '../parse/kernel-log.js'
 import type {VirtRaw} from '../parse/virt.js'
 import {LineNormaliser} from './kernel-log/normalise.js'
 
@@ -19,7 +20,7 @@ export interface HypervisorInputs {
   /** All trusted hypervisor-leaf signatures (0x40000000 and 0x40000100) with where they came from. */
   cpuidSignatures: Array<{leaf: number; signature: string}>
   virt: VirtRaw
-  kernelLog: {source: string; text: string} | null
+  kernelLog: LogText | null
   cmdline: string | null
 }
 

@@ -6,6 +6,7 @@
 import {LineNormaliser} from '../analyse/kernel-log/normalise.js'
 import type {CaptureView} from '../capture/view.js'
 import type {KvmFacts, KvmModule} from '../model/level.js'
+import type {LogText} from './kernel-log.js'
 import {lines} from './sourced.js'
 
 const MODULE_DIR = '/sys/module'
@@ -34,14 +35,9 @@ const NOT_VENDOR = new Set(['kvm', 'kvmgt'])
 /** Kernel log lines that say the vendor module could not load (virtualization-facts.md §5). */
 export const LOAD_FAILURE = /(VMX|SVM) not supported|(VMX|SVM) not enabled|SVM disabled|no hardware support|disabled by bios|isn't AMD or Hygon|kvm: support for '\S+' disabled/i
 
-export interface KernelLogText {
-  source: string
-  text: string
-}
-
 export function parseKvm(
   view: CaptureView,
-  options: {cpuVirtFlags?: {vmx: boolean; svm: boolean}; cmdline?: string | null; kernelLog?: KernelLogText | null} = {},
+  options: {cpuVirtFlags?: {vmx: boolean; svm: boolean}; cmdline?: string | null; kernelLog?: LogText | null} = {},
 ): KvmFacts {
   const modules = kvmModules(view)
   const vendorModule = vendorModuleOf(modules.map((m) => m.name), options.cpuVirtFlags)
@@ -169,7 +165,7 @@ function modprobeOptions(view: CaptureView): KvmFacts['modprobeOptions'] {
 }
 
 /** The kernel's own words of each load-failure line, timestamps and journal/syslog prefixes removed. */
-export function loadFailures(log: KernelLogText): KvmFacts['loadFailures'] {
+export function loadFailures(log: LogText): KvmFacts['loadFailures'] {
   const out: KvmFacts['loadFailures'] = []
   const normaliser = new LineNormaliser()
   lines(log.text).forEach((line, i) => {
