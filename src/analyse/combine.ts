@@ -10,6 +10,8 @@
  * Two bundles on one level, or a bundle that cannot be placed, stop with a usage error naming the
  * bundles and the flag that fixes it: guessing would put the wrong machine's facts in the report.
  */
+import path from 'node:path'
+
 import type {Capture} from '../capture/types.js'
 import {NestreportError} from '../lib/errors.js'
 import {
@@ -184,7 +186,7 @@ export function parseLevelCorrections(values: string[], bundles: string[]): Map<
       index = Number(positional[1]) - 1
       if (index < 0 || index >= bundles.length) throw new NestreportError('usage', `--level ${v}: there are ${bundles.length} bundles, numbered from #1`)
     } else {
-      const matches = bundles.flatMap((b, i) => (b === target || basename(b) === basename(target) ? [i] : []))
+      const matches = bundles.flatMap((b, i) => (b === target || path.basename(b) === path.basename(target) ? [i] : []))
       if (matches.length === 0) throw new NestreportError('usage', `--level ${v}: ${target} is not one of the bundles given`)
       if (matches.length > 1) throw new NestreportError('usage', `--level ${v}: ${target} matches several bundles; use #N=LEVEL`)
       index = matches[0]
@@ -193,8 +195,4 @@ export function parseLevelCorrections(values: string[], bundles: string[]): Map<
     out.set(index, level)
   }
   return out
-}
-
-function basename(path: string): string {
-  return path.replace(/\/+$/, '').split('/').pop() ?? path
 }
