@@ -5,7 +5,7 @@
  */
 import type {CombinedLevel, ComparisonRow} from '../model/combined.js'
 import type {LevelModel, LevelName} from '../model/level.js'
-import {qemuRunningBelow, STANDARD_VENDOR_MODULES, vendorModuleOf} from './findings/common.js'
+import {below, qemuRunningBelow, STANDARD_VENDOR_MODULES, vendorModuleOf} from './findings/common.js'
 
 /** Nesting parameters in the order a developer scans them; others follow alphabetically. */
 const PARAM_ORDER = ['nested', 'ept', 'enable_shadow_vmcs', 'enable_apicv', 'unrestricted_guest', 'vpid', 'npt', 'avic', 'vls', 'vgif', 'nrips']
@@ -31,7 +31,8 @@ const yesNo = (b: boolean) => (b ? 'yes' : 'no')
 
 function lowerOf(model: LevelModel, all: Map<LevelName, LevelModel>): LevelModel | undefined {
   const name = model.level.effective
-  return name === 'L0' ? all.get('L1') : name === 'L1' ? all.get('L2') : undefined
+  const lower = name ? below(name) : null
+  return lower ? all.get(lower) : undefined
 }
 
 function oopsCounts(model: LevelModel): string | null {
