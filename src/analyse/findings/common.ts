@@ -113,12 +113,6 @@ export function rawParam(model: LevelModel, module: string, param: string): stri
   return model.kvm.modules.find((m) => m.name === module)?.parameters[param] ?? null
 }
 
-export interface QemuBelow {
-  process: QemuProcess
-  /** How the process was picked among several ("the only QEMU", "-name matches L1's host name"). */
-  how: string
-}
-
 /** The guest's DMI product UUID, which QEMU sets from -uuid (libvirt passes the domain UUID). */
 function productUuid(model: LevelModel): string | null {
   return model.virt.dmi.product_uuid?.toLowerCase() ?? null
