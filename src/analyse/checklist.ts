@@ -62,7 +62,7 @@ function commandCell(ctx: Ctx, id: string): ChecklistCell {
 
 const notApplicable = (reason: string): ChecklistCell => ({ok: false, notApplicable: true, why: reason})
 
-export const CHECKLIST: ItemDef[] = [
+const CHECKLIST: ItemDef[] = [
   {
     key: 'kernel-version',
     item: 'Kernel version',

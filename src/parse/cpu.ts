@@ -61,7 +61,7 @@ export function parseCpu(view: CaptureView): CpuFacts {
 }
 
 /** Text up to the first blank line after the first `processor` line (x86, arm64); whole text otherwise. */
-export function firstProcessorBlock(text: string): string {
+function firstProcessorBlock(text: string): string {
   const all = lines(text)
   const start = all.findIndex((l) => /^processor\s*:/.test(l))
   if (start < 0) return all.join('\n')
@@ -120,14 +120,14 @@ export function parseCpuidToolDump(text: string): CpuidLeaf[] {
   return out
 }
 
-export function findLeaf(leaves: CpuidLeaf[], leaf: number, subleaf = 0): CpuidLeaf | undefined {
+function findLeaf(leaves: CpuidLeaf[], leaf: number, subleaf = 0): CpuidLeaf | undefined {
   return leaves.find((l) => l.leaf === leaf && l.subleaf === subleaf)
 }
 
 const bit = (value: number, n: number) => ((value >>> n) & 1) === 1
 
 /** Vendor-signature register order: EBX, ECX, EDX for hypervisor leaves (KVMKVMKVM\0\0\0). */
-export function signatureOf(l: CpuidLeaf): string {
+function signatureOf(l: CpuidLeaf): string {
   const buf = Buffer.alloc(12)
   buf.writeUInt32LE(l.ebx >>> 0, 0)
   buf.writeUInt32LE(l.ecx >>> 0, 4)

@@ -4,7 +4,7 @@ import type {KernelFacts} from '../model/level.js'
 import {lines, sourced} from './sourced.js'
 
 /** Taint bits in kernel order (include/linux/panic.h, Documentation/admin-guide/tainted-kernels.rst). */
-export const TAINT_FLAGS: Array<{letter: string; name: string; description: string}> = [
+const TAINT_FLAGS: Array<{letter: string; name: string; description: string}> = [
   {letter: 'P', name: 'PROPRIETARY_MODULE', description: 'proprietary module was loaded'},
   {letter: 'F', name: 'FORCED_MODULE', description: 'module was force loaded'},
   {letter: 'S', name: 'CPU_OUT_OF_SPEC', description: 'kernel running on an out of specification system'},

@@ -13,7 +13,7 @@ const MODULE_DIR = '/sys/module'
 const MODPROBE_DIRS = ['/etc/modprobe.d', '/run/modprobe.d', '/usr/lib/modprobe.d', '/lib/modprobe.d']
 
 /** Parameters that decide whether and how well nesting works (virtualization-facts.md §5). */
-export const NESTING_PARAMETERS = [
+const NESTING_PARAMETERS = [
   'nested',
   'ept',
   'npt',
@@ -33,7 +33,7 @@ const VENDOR_MODULES = ['kvm_intel', 'kvm_amd', 'kvm_pvm', 'kvm_hv', 'kvm_pr']
 const NOT_VENDOR = new Set(['kvm', 'kvmgt'])
 
 /** Kernel log lines that say the vendor module could not load (virtualization-facts.md §5). */
-export const LOAD_FAILURE = /(VMX|SVM) not supported|(VMX|SVM) not enabled|SVM disabled|no hardware support|disabled by bios|isn't AMD or Hygon|kvm: support for '\S+' disabled/i
+const LOAD_FAILURE = /(VMX|SVM) not supported|(VMX|SVM) not enabled|SVM disabled|no hardware support|disabled by bios|isn't AMD or Hygon|kvm: support for '\S+' disabled/i
 
 export function parseKvm(
   view: CaptureView,
@@ -69,7 +69,7 @@ function devKvm(view: CaptureView): KvmFacts['devKvm'] {
 }
 
 /** `name size refcount deps state address` lines of /proc/modules. */
-export function parseProcModules(text: string): string[] {
+function parseProcModules(text: string): string[] {
   return lines(text)
     .map((l) => l.split(/\s+/)[0])
     .filter((n) => n && /^[\w-]+$/.test(n))

@@ -24,7 +24,7 @@ function decodeEntities(s: string): string {
     .replace(/&amp;/g, '&')
 }
 
-export function xmlAttributes(tag: string): Record<string, string> {
+function xmlAttributes(tag: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const m of tag.matchAll(/([\w:-]+)\s*=\s*(?:'([^']*)'|"([^"]*)")/g)) out[m[1]] = decodeEntities(m[2] ?? m[3] ?? '')
   return out

@@ -53,7 +53,7 @@ export function splitOptionValue(value: string, impliedKey: string): Record<stri
  * kvm symlink (exe link resolves to qemu-system-x86_64, argv[0] stays kvm) defaults to KVM, and
  * so does RHEL's qemu-kvm; every qemu-system-* defaults to TCG.
  */
-export function defaultAccel(...names: Array<string | null | undefined>): string {
+function defaultAccel(...names: Array<string | null | undefined>): string {
   const kvmNamed = names.some((n) => {
     const base = (n ?? '').replace(/ \(deleted\)$/, '').split('/').pop() ?? ''
     return base === 'kvm' || base === 'qemu-kvm'

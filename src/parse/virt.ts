@@ -7,7 +7,7 @@
 import type {CaptureView} from '../capture/view.js'
 import {lines} from './sourced.js'
 
-export const DMI_DIR = '/sys/class/dmi/id'
+const DMI_DIR = '/sys/class/dmi/id'
 const CLOCKSOURCE_DIR = '/sys/devices/system/clocksource/clocksource0'
 
 export interface VirtRaw {
@@ -73,7 +73,7 @@ const DMIDECODE_FIELDS: Record<string, Record<string, string>> = {
   'Base Board Information': {Manufacturer: 'board_vendor', 'Product Name': 'board_name'},
 }
 
-export function dmidecodeFields(text: string | null): Array<[string, string]> {
+function dmidecodeFields(text: string | null): Array<[string, string]> {
   if (!text) return []
   const out: Array<[string, string]> = []
   let section: Record<string, string> | undefined

@@ -10,7 +10,7 @@ import {renderTemplate} from './engine.js'
 
 export type CombinedFormat = 'md' | 'text' | 'json'
 
-export const COMBINED_TEMPLATES: Record<Exclude<CombinedFormat, 'json'>, string> = {md: 'combined.md.hbs', text: 'combined.txt.hbs'}
+const COMBINED_TEMPLATES: Record<Exclude<CombinedFormat, 'json'>, string> = {md: 'combined.md.hbs', text: 'combined.txt.hbs'}
 
 /** File name of the rendered report inside the combined archive and beside it. */
 export const COMBINED_REPORT_NAMES: Record<CombinedFormat, string> = {md: 'report.md', text: 'report.txt', json: 'report.json'}

@@ -129,7 +129,7 @@ export function compileTemplate(engine: RenderEngine, source: string): RenderTem
  * A built-in template ("level.md.hbs") or a user's template path, ready to render: the build's
  * precompiled form on the runtime alone when there is one, else compiled from its text.
  */
-export function loadTemplate(nameOrPath: string): RenderTemplate {
+function loadTemplate(nameOrPath: string): RenderTemplate {
   const spec = precompiledTemplate(nameOrPath)
   return spec === undefined ? compileTemplate(createRenderEngine(), readTemplate(nameOrPath)) : templateFromSpec(spec)
 }

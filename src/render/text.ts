@@ -4,7 +4,7 @@
  * tables). Kept free of handlebars so they are unit-tested directly and reusable by any renderer.
  */
 
-export const TEXT_WIDTH = 72
+const TEXT_WIDTH = 72
 
 /** Longest run of `char` in `text` (0 when absent). */
 function longestRun(text: string, char: string): number {

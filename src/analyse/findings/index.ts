@@ -58,5 +58,3 @@ export function checkLevel(level: LevelModel): Finding[] {
   }
   return out.sort(compareFindings)
 }
-
-export type {Setup} from './common.js'

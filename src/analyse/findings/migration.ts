@@ -10,7 +10,7 @@ import {at, describeProcess, evidence, finding, qemuVersions, type Setup, vendor
 
 const MIGRATION_TEXT = /migrat|savevm|snapshot|-incoming/i
 
-export function migrationEvidence(model: LevelModel, name: LevelName): FindingEvidence[] {
+function migrationEvidence(model: LevelModel, name: LevelName): FindingEvidence[] {
   const out: FindingEvidence[] = []
   for (const p of model.qemu.processes) {
     if (p.incomingMigration) out.push(evidence(name, `${describeProcess(p)} argv`, 'started with -incoming (migration target)'))

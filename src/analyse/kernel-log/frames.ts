@@ -128,7 +128,7 @@ const GENERIC_RE = new RegExp(
     ')$',
 )
 
-export function isGeneric(func: string): boolean {
+function isGeneric(func: string): boolean {
   return GENERIC_RE.test(canonicalFunc(func))
 }
 
