@@ -4,6 +4,8 @@
  * in-memory one. Errors are thrown as Node errno errors (code ENOENT, EACCES, ...) so the walker
  * maps them to manifest statuses in one place.
  */
+import {constants, promises as fsp} from 'node:fs'
+
 import type {RunOptions, RunResult} from './run-command.js'
 
 export interface HostStat {
@@ -37,6 +39,26 @@ export interface Host {
   readlink(path: string): Promise<string>
   realpath(path: string): Promise<string>
   run(argv: string[], options: RunOptions): Promise<RunResult>
+}
+
+/** Binary directories searched when no PATH says otherwise (the usual FHS order). */
+export const DEFAULT_SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
+
+/** The user nestreport runs as: what both hosts record as manifest.user. */
+export function currentUser(): Host['user'] {
+  const uid = process.getuid?.() ?? -1
+  return {uid, root: uid === 0}
+}
+
+/** Whether this process may open a (real, resolved) path for reading and for writing. */
+export async function accessOf(realPath: string): Promise<{readable: boolean; writable: boolean}> {
+  const can = (mode: number) =>
+    fsp.access(realPath, mode).then(
+      () => true,
+      () => false,
+    )
+  const [readable, writable] = await Promise.all([can(constants.R_OK), can(constants.W_OK)])
+  return {readable, writable}
 }
 
 export function errnoError(code: string, message: string): NodeJS.ErrnoException {

@@ -7,7 +7,7 @@ import {constants, promises as fsp, read} from 'node:fs'
 import os from 'node:os'
 
 import type {Capture} from './types.js'
-import {type Host, type HostStat, statType} from './host.js'
+import {accessOf, currentUser, DEFAULT_SEARCH_PATH, type Host, type HostStat, statType} from './host.js'
 import {buildManifest, type CaptureOptions} from './manifest.js'
 import {runCommand} from './run-command.js'
 import {walkSpec} from './walk.js'
@@ -71,9 +71,8 @@ export class LiveHost implements Host {
   readonly searchPath: string[]
 
   constructor() {
-    const uid = process.getuid?.() ?? -1
-    this.user = {uid, root: uid === 0}
-    this.searchPath = (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').filter((d) => d.startsWith('/'))
+    this.user = currentUser()
+    this.searchPath = process.env.PATH?.split(':').filter((d) => d.startsWith('/')) ?? DEFAULT_SEARCH_PATH
   }
 
   async readFile(path: string, maxBytes: number) {
@@ -116,14 +115,9 @@ export class LiveHost implements Host {
   }
 
   async access(path: string) {
-    const can = (mode: number) =>
-      fsp.access(path, mode).then(
-        () => true,
-        () => false,
-      )
-    const [readable, writable] = await Promise.all([can(constants.R_OK), can(constants.W_OK)])
-    if (!readable && !writable) await fsp.stat(path) // absent: let ENOENT through
-    return {readable, writable}
+    const access = await accessOf(path)
+    if (!access.readable && !access.writable) await fsp.stat(path) // absent: let ENOENT through
+    return access
   }
 
   readlink(path: string) {

@@ -11,7 +11,7 @@ import {type Dirent, constants, promises as fsp} from 'node:fs'
 import path from 'node:path'
 
 import {describeError, NestreportError} from '../lib/errors.js'
-import {errnoError, type Host, type HostStat, skippedError, statType} from './host.js'
+import {accessOf, currentUser, DEFAULT_SEARCH_PATH, errnoError, type Host, type HostStat, skippedError, statType} from './host.js'
 import {CaptureLayoutError, captureFromEntries, MANIFEST_NAME} from './layout.js'
 import {readOpenFile} from './live.js'
 import {buildManifest, type CaptureOptions} from './manifest.js'
@@ -20,7 +20,6 @@ import type {Capture} from './types.js'
 import {walkSpec} from './walk.js'
 
 const MAX_LINK_HOPS = 40
-const DEFAULT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']
 const OFFLINE_REASON = 'offline sysroot: commands are not run'
 
 /**
@@ -55,12 +54,11 @@ export async function resolveInRoot(root: string, absPath: string, followLast = 
 
 export class SysrootHost implements Host {
   readonly user: Host['user']
-  readonly searchPath = DEFAULT_PATH
+  readonly searchPath = DEFAULT_SEARCH_PATH
   readonly commandsUnavailable = OFFLINE_REASON
 
   constructor(readonly root: string) {
-    const uid = process.getuid?.() ?? -1
-    this.user = {uid, root: uid === 0}
+    this.user = currentUser()
   }
 
   async readFile(file: string, maxBytes: number) {
@@ -91,14 +89,7 @@ export class SysrootHost implements Host {
   }
 
   async access(file: string) {
-    const real = await resolveInRoot(this.root, file)
-    const can = (mode: number) =>
-      fsp.access(real, mode).then(
-        () => true,
-        () => false,
-      )
-    const [readable, writable] = await Promise.all([can(constants.R_OK), can(constants.W_OK)])
-    return {readable, writable}
+    return accessOf(await resolveInRoot(this.root, file))
   }
 
   async readlink(file: string) {
