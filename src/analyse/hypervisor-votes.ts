@@ -2,7 +2,8 @@
  * The signals that tell which hypervisor is below a level, each turned into a Vote: what it
  * indicates and how much it weighs. detectHypervisor (hypervisor.ts) adds them up.
  */
-import {hypervisorName, type CpuFacts, type Evidence, type HypervisorId} from '../model/level.js'
+import {hypervisorName} from '../model/hypervisor-names.js'
+import type {CpuFacts, Evidence, HypervisorId} from '../model/level.js'
 import type {LogText} from '../parse/kernel-log.js'
 import type {VirtRaw} from '../parse/virt.js'
 import {LineNormaliser} from './kernel-log/normalise.js'

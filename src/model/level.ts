@@ -53,29 +53,6 @@ export const HypervisorId = z.enum([
 ])
 export type HypervisorId = z.infer<typeof HypervisorId>
 
-const HYPERVISOR_NAMES: Record<HypervisorId, string> = {
-  none: 'bare metal',
-  kvm: 'KVM',
-  tcg: 'QEMU TCG',
-  pvm: 'KVM PVM',
-  hyperv: 'Hyper-V',
-  vmware: 'VMware',
-  xen: 'Xen',
-  virtualbox: 'VirtualBox',
-  parallels: 'Parallels',
-  bhyve: 'bhyve',
-  zvm: 'z/VM',
-  powervm: 'PowerVM',
-  apple: 'Apple Virtualization',
-  other: 'an unidentified hypervisor',
-  unknown: 'an unknown hypervisor',
-}
-
-/** A hypervisor id in words, for reports and the reasons detection gives. */
-export function hypervisorName(id: HypervisorId): string {
-  return HYPERVISOR_NAMES[id]
-}
-
 export const CpuFacts = z.object({
   modelName: sourced(z.string()),
   vendor: sourced(z.string()).describe('vendor_id: GenuineIntel, AuthenticAMD, HygonGenuine, ...'),

@@ -3,7 +3,8 @@
  * worded once here so the markdown and the plain-text templates say the same thing. Templates only
  * lay it out and escape it.
  */
-import {hypervisorName, type LevelModel} from '../model/level.js'
+import {hypervisorName} from '../model/hypervisor-names.js'
+import type {LevelModel} from '../model/level.js'
 import {onOff, plural, yesNo} from './engine.js'
 import {kvmSection, libvirtSection, PARAMETER_NOTES, qemuSection} from './level-view-stack.js'
 import {fromSourced, orNone, row} from './rows.js'

@@ -4,7 +4,8 @@
  * through kvm_pvm — not VMX/SVM; runs 1 QEMU guest: l2tcg on TCG".
  * It only words what the model already says; it decides nothing new.
  */
-import {hypervisorName, type LevelModel} from '../model/level.js'
+import {hypervisorName} from '../model/hypervisor-names.js'
+import type {LevelModel} from '../model/level.js'
 
 const ROLE_WORDS: Record<LevelModel['level']['detectedRole'], string> = {
   'bare-metal-host': 'bare-metal host',
