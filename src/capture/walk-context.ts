@@ -185,6 +185,11 @@ export function fsFailure(error: unknown): {status: EntryStatus; reason?: string
   }
 }
 
+/** The files a glob or the process walk found beyond its cap, as one skipped entry. */
+export function overCapEntry(id: string, group: string, reason: string): ManifestEntry {
+  return {kind: 'file', id, group, status: 'skipped', durationMs: 0, bytes: 0, reason}
+}
+
 export function failedFsEntry(kind: ManifestEntry['kind'], id: string, group: string, error: unknown, started: number): ManifestEntry {
   const {status, reason} = fsFailure(error)
   const entry = fileEntry(kind, id, group, status, started, 0)

@@ -5,7 +5,7 @@
  */
 import type {BinaryVersionsItem, ProcessScanItem} from './spec.js'
 import type {ManifestEntry} from './types.js'
-import {failedFsEntry, globMatcher, type WalkContext} from './walk-context.js'
+import {failedFsEntry, globMatcher, overCapEntry, type WalkContext} from './walk-context.js'
 
 const DELETED_SUFFIX = ' (deleted)'
 
@@ -82,15 +82,7 @@ export async function captureProcesses(ctx: WalkContext, item: ProcessScanItem):
   if (kept.length > 0) ctx.progress(`capturing ${kept.length} QEMU process(es)`)
   const entries = (await Promise.all(kept.map((pid) => captureProcess(ctx, pid, item.group)))).flat()
   if (kept.length < matching.length) {
-    entries.push({
-      kind: 'file',
-      id: '/proc',
-      group: item.group,
-      status: 'skipped',
-      durationMs: 0,
-      bytes: 0,
-      reason: `${matching.length - kept.length} more QEMU processes not captured (cap of ${item.maxProcesses})`,
-    })
+    entries.push(overCapEntry('/proc', item.group, `${matching.length - kept.length} more QEMU processes not captured (cap of ${item.maxProcesses})`))
   }
   return entries
 }

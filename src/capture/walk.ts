@@ -9,7 +9,7 @@ import type {Host, HostStat} from './host.js'
 import {CAPTURE_SPEC, type CpuidItem, type GlobItem, type SpecItem, type StatItem} from './spec.js'
 import type {CommandOutput, ManifestEntry, StatRecord} from './types.js'
 import {formatCpuidLeaf, formatStatRecord} from './view.js'
-import {failedFsEntry, fsFailure, globMatcher, WalkContext, type WalkOptions} from './walk-context.js'
+import {failedFsEntry, fsFailure, globMatcher, overCapEntry, WalkContext, type WalkOptions} from './walk-context.js'
 import {captureBinaryVersions, captureProcesses} from './walk-processes.js'
 
 export type {WalkOptions} from './walk-context.js'
@@ -63,15 +63,7 @@ async function captureGlob(ctx: WalkContext, item: GlobItem): Promise<ManifestEn
   const kept = item.maxFiles === undefined ? matches : matches.slice(0, item.maxFiles)
   const entries = await Promise.all(kept.map((p) => ctx.captureFile(p, item.group, item.maxBytes)))
   if (kept.length < matches.length) {
-    entries.push({
-      kind: 'file',
-      id: item.pattern,
-      group: item.group,
-      status: 'skipped',
-      durationMs: 0,
-      bytes: 0,
-      reason: `${matches.length - kept.length} more files matching ${item.pattern} not captured (cap of ${item.maxFiles})`,
-    })
+    entries.push(overCapEntry(item.pattern, item.group, `${matches.length - kept.length} more files matching ${item.pattern} not captured (cap of ${item.maxFiles})`))
   }
   return [...problems, ...entries]
 }
