@@ -10,7 +10,8 @@ import type {LevelModel, LevelName} from '../model/level.js'
 import {qemuRunningBelow, rawParam, shortQemuVersion, vendorModuleOf} from './findings/common.js'
 
 const ACCEL_NAMES: Record<string, string> = {kvm: 'KVM', tcg: 'TCG', hvf: 'HVF', whpx: 'WHPX', xen: 'Xen', unknown: 'accelerator unknown'}
-const HYPERVISOR_NAMES: Record<string, string> = {kvm: 'KVM', tcg: 'TCG', pvm: 'PVM', hyperv: 'Hyper-V', vmware: 'VMware', xen: 'Xen', none: 'bare metal'}
+/** Short forms for the one-line chain ("under TCG"); model/hypervisor-names.ts words them for prose. */
+const CHAIN_HYPERVISOR_NAMES: Record<string, string> = {kvm: 'KVM', tcg: 'TCG', pvm: 'PVM', hyperv: 'Hyper-V', vmware: 'VMware', xen: 'Xen', none: 'bare metal'}
 
 export function chainText(levels: CombinedLevel[]): string {
   const byLevel = new Map(levels.map((l) => [l.level, l.model]))
@@ -37,7 +38,7 @@ function segment(name: LevelName, model: LevelModel | undefined, upper: LevelMod
 function l0How(model: LevelModel): string {
   const hv = model.virt.hypervisor
   if (hv === 'none' || model.virt.isGuest === false) return 'bare metal'
-  return `guest of ${model.virt.hypervisorDetail ?? HYPERVISOR_NAMES[hv] ?? hv} (not bare metal)`
+  return `guest of ${model.virt.hypervisorDetail ?? CHAIN_HYPERVISOR_NAMES[hv] ?? hv} (not bare metal)`
 }
 
 /** "QEMU 8.2.2 -cpu host (KVM)" from the QEMU above, else "under TCG" from the level's own view. */
@@ -51,7 +52,7 @@ function runBy(upper: LevelModel | undefined, model: LevelModel | undefined): st
   if (!model) return null
   const hv = model.virt.hypervisor
   if (hv === 'unknown' || hv === 'none') return null
-  const name = HYPERVISOR_NAMES[hv] ?? hv
+  const name = CHAIN_HYPERVISOR_NAMES[hv] ?? hv
   const detail = model.virt.hypervisorDetail
   // "Firecracker (KVM)" already names the hypervisor; "QEMU" alone does not.
   if (detail && detail.includes(name)) return `under ${detail}`
