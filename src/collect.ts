@@ -58,7 +58,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
   // Should the capture fail, the import promise must not end as an unhandled rejection.
   stages.catch(() => {})
   const raw = await capturing
-  const [{buildLevelModel}, {redactCapture}, {renderLevelReport}, {BUNDLE_EXT, bundleBaseName, writeBundle, writeFileExclusive}] = await stages
+  const [{buildLevelModel}, {redactCapture}, {renderLevelReport}, {BUNDLE_EXT, bundleBaseName, levelReportEntries, writeBundle, writeFileExclusive}] = await stages
 
   options.onProgress?.('analysing')
   const parsed = buildLevelModel(raw, {toolVersion: toolVersion()})
@@ -70,10 +70,7 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     outputDir: options.outputDir,
     baseName: bundleBaseName(model, capture),
     capture,
-    extra: [
-      {name: 'report.md', data: Buffer.from(report)},
-      {name: 'report.json', data: Buffer.from(`${JSON.stringify(model, null, 2)}\n`)},
-    ],
+    extra: levelReportEntries(model, report),
   })
   // The .md shares the bundle's final name (including a -N suffix), so the pair is obvious.
   const reportPath = await writeFileExclusive({outputDir: options.outputDir, baseName: path.basename(bundlePath, BUNDLE_EXT), ext: '.md', data: report})

@@ -17,9 +17,8 @@ import {NestreportError} from '../lib/errors.js'
 import {COMBINED_SCHEMA} from '../model/combined.js'
 import {LEVEL_SCHEMA, LEVEL_SCHEMA_VERSION, LevelModel} from '../model/level.js'
 import {type BundleLimits, bundleLimits, formatBytes} from './limits.js'
+import {REPORT_JSON, REPORT_MD} from './write.js'
 
-export const REPORT_MD = 'report.md'
-export const REPORT_JSON = 'report.json'
 
 export interface BundleContents {
   capture: Capture

@@ -7,7 +7,7 @@
 import {basename} from 'node:path'
 
 import type {LevelModel} from '../model/level.js'
-import {levelModelFromReport, readBundle, REPORT_JSON, REPORT_MD} from './read.js'
+import {levelModelFromReport, readBundle} from './read.js'
 
 export interface RedactBundleOptions {
   input: string
@@ -36,17 +36,13 @@ export async function redactBundle(options: RedactBundleOptions): Promise<Redact
   } else {
     model = levelModelFromReport(bundle.report.json, label)
   }
-  const [{redactCapture}, {renderLevelReport}, {bundleBaseName, writeBundle}] = await Promise.all([
+  const [{redactCapture}, {renderLevelReport}, {bundleBaseName, levelReportEntries, writeBundle}] = await Promise.all([
     import('../redact/index.js'),
     import('../render/level.js'),
     import('./write.js'),
   ])
   const redacted = await redactCapture(bundle.capture, model, {identity: options.identity, mapFile: options.mapFile, others: bundle.other})
-  const extra = [
-    {name: REPORT_MD, data: Buffer.from(renderLevelReport(redacted.model, 'md'))},
-    {name: REPORT_JSON, data: Buffer.from(`${JSON.stringify(redacted.model, null, 2)}\n`)},
-    ...[...redacted.others].map(([name, data]) => ({name, data})),
-  ]
+  const extra = [...levelReportEntries(redacted.model, renderLevelReport(redacted.model, 'md')), ...[...redacted.others].map(([name, data]) => ({name, data}))]
   const path = await writeBundle({
     outputDir: options.outputDir,
     baseName: `${bundleBaseName(redacted.model, redacted.capture)}-redacted`,

@@ -32,6 +32,9 @@ export interface WriteBundleOptions {
 }
 
 export const BUNDLE_EXT = '.tar.gz'
+/** A level bundle's report files, beside the capture layout. */
+export const REPORT_MD = 'report.md'
+export const REPORT_JSON = 'report.json'
 const MAX_SUFFIX = 9999
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EEXIST'])
 /** Filesystems without hard links answer link() with these; fall back to check-then-rename. */
@@ -142,6 +145,14 @@ async function writeTarGz(tmp: string, baseName: string, entries: BundleEntry[],
  */
 export function writeArchive(options: {outputDir: string; baseName: string; entries: BundleEntry[]; date: Date}): Promise<string> {
   return writeExclusive(options.outputDir, options.baseName, BUNDLE_EXT, (tmp) => writeTarGz(tmp, options.baseName, options.entries, options.date))
+}
+
+/** report.md and report.json of a level bundle: the rendered report and the model it was rendered from. */
+export function levelReportEntries(model: LevelModel, markdown: string): BundleEntry[] {
+  return [
+    {name: REPORT_MD, data: Buffer.from(markdown)},
+    {name: REPORT_JSON, data: Buffer.from(`${JSON.stringify(model, null, 2)}\n`)},
+  ]
 }
 
 /** A level's bundle: the capture layout plus report.md/report.json, dated by the capture's start. */
