@@ -140,10 +140,10 @@ export function collectVotes(inp: HypervisorInputs, log: LogLine[]): Vote[] {
   const votes: Vote[] = []
   const seen = new Set<string>()
   // A fact counts once: logs that span several boots (kern.log, messages) repeat the boot lines.
-  const vote = (indicates: Indication, weight: number, fact: string, source: string) => {
+  const vote = (indicates: Indication, weight: number, fact: string, source: string, shownAs: string = indicates) => {
     if (seen.has(fact)) return
     seen.add(fact)
-    votes.push({indicates, weight, evidence: {fact, source, indicates}})
+    votes.push({indicates, weight, evidence: {fact, source, indicates: shownAs}})
   }
 
   const cpuidSource = inp.cpu.cpuid?.source ?? ''
@@ -172,10 +172,7 @@ export function collectVotes(inp: HypervisorInputs, log: LogLine[]): Vote[] {
     if (pv) {
       const fact = `kernel: "Booting paravirtualized kernel on ${pv[1]}"`
       // "bare hardware" is printed on bare metal and under TCG alike: a fact for the reader, not a vote.
-      if (/bare hardware/.test(pv[1])) {
-        if (!seen.has(fact)) votes.push({indicates: 'bare-metal', weight: 0, evidence: {fact, source, indicates: 'bare-metal-or-tcg'}})
-        seen.add(fact)
-      }
+      if (/bare hardware/.test(pv[1])) vote('bare-metal', 0, fact, source, 'bare-metal-or-tcg')
       else vote(/KVM/.test(pv[1]) ? 'kvm' : /Xen/.test(pv[1]) ? 'xen' : 'other', 6, fact, source)
       continue
     }

@@ -18,6 +18,7 @@ export interface HypervisorVerdict {
   reasons: string[]
 }
 
+/** Indications that name a hypervisor, as opposed to "a guest", "QEMU (accelerator unknown)" or bare metal. */
 const CONCRETE = new Set<Indication>(['kvm', 'tcg', 'pvm', 'hyperv', 'vmware', 'xen', 'virtualbox', 'parallels', 'bhyve', 'zvm', 'powervm', 'apple', 'other'])
 
 export function detectHypervisor(inp: HypervisorInputs): HypervisorVerdict {
