@@ -81,7 +81,7 @@ const CAPTURE_NAME = /^nestreport-[A-Za-z0-9._-]{1,200}$/
  */
 export async function writeSerialCapture(text: string, options: {outputDir: string; source: string}): Promise<{written: string; topDir: string; bytes: number}> {
   const archive = extractSerialCapture(text)
-  const [{readBundle}, {writeFileExclusive}] = await Promise.all([import('../bundle/read.js'), import('../bundle/write.js')])
+  const [{readBundle}, {BUNDLE_EXT, utcStamp, writeFileExclusive}] = await Promise.all([import('../bundle/read.js'), import('../bundle/write.js')])
   await fsp.mkdir(options.outputDir, {recursive: true}).catch((error: NodeJS.ErrnoException) => {
     throw new NestreportError('outputNotWritable', `cannot create ${options.outputDir}: ${error.code ?? error.message}`)
   })
@@ -100,7 +100,7 @@ export async function writeSerialCapture(text: string, options: {outputDir: stri
   } finally {
     await fsp.rm(check, {force: true})
   }
-  const baseName = CAPTURE_NAME.test(topDir) ? topDir : `nestreport-serial-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}`
-  const written = await writeFileExclusive({outputDir: options.outputDir, baseName, ext: '.tar.gz', data: archive})
+  const baseName = CAPTURE_NAME.test(topDir) ? topDir : `nestreport-serial-${utcStamp(new Date())}`
+  const written = await writeFileExclusive({outputDir: options.outputDir, baseName, ext: BUNDLE_EXT, data: archive})
   return {written, topDir, bytes: archive.length}
 }
