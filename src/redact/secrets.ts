@@ -219,33 +219,31 @@ function jsonSecretObjectSpans(scan: TextScan): Span[] {
   return spans
 }
 
-function jsonKeySpans(scan: TextScan): Span[] {
-  const text = scan.text
+/**
+ * A span over capture group `group` of every match of `re` (which has the `d` flag, so the group's
+ * position is known), where `describe` names it and the text there is a value, not a marker.
+ */
+function groupSpans(text: string, re: RegExp, group: number, describe: (m: RegExpExecArray) => string | undefined): Span[] {
   const spans: Span[] = []
-  for (const m of text.matchAll(new RegExp(String.raw`"([A-Za-z][\w.-]*)"\s*:\s*${JSON_STRING}`, 'g'))) {
-    if (!isSensitiveKey(m[1])) continue
-    const start = m.index + m[0].length - m[2].length - 1
-    const span = {start, end: start + m[2].length}
-    if (isValue(text, span)) spans.push({...span, what: `JSON "${m[1]}"`})
+  for (const m of text.matchAll(re)) {
+    const what = describe(m)
+    if (what === undefined) continue
+    const [start, end] = m.indices![group]
+    if (isValue(text, {start, end})) spans.push({start, end, what})
   }
   return spans
 }
 
+function jsonKeySpans(scan: TextScan): Span[] {
+  return groupSpans(scan.text, new RegExp(String.raw`"([A-Za-z][\w.-]*)"\s*:\s*${JSON_STRING}`, 'dg'), 2, (m) => (isSensitiveKey(m[1]) ? `JSON "${m[1]}"` : undefined))
+}
+
 /** `scheme://user:password@host`, `iscsi://user%password@host`, dracut `iscsi:user:password@`. */
 function uriCredentialSpans(scan: TextScan): Span[] {
-  const text = scan.text
-  const spans: Span[] = []
-  for (const m of text.matchAll(/\b([a-z][a-z0-9+.-]{0,31}):\/\/([^\s\0/?#@:'"<>%]+)([:%])([^\s\0/?#'"<>]*)@/gi)) {
-    const start = m.index + m[0].length - 1 - m[4].length
-    const span = {start, end: start + m[4].length}
-    if (isValue(text, span)) spans.push({...span, what: `password in ${m[1].toLowerCase()}:// URI`})
-  }
-  for (const m of text.matchAll(/\biscsi:([^\s\0/@:'"]+):([^\s\0/@'"]+)@/g)) {
-    const start = m.index + m[0].length - 1 - m[2].length
-    const span = {start, end: start + m[2].length}
-    if (isValue(text, span)) spans.push({...span, what: 'password in iscsi: netroot'})
-  }
-  return spans
+  return [
+    ...groupSpans(scan.text, /\b([a-z][a-z0-9+.-]{0,31}):\/\/([^\s\0/?#@:'"<>%]+)([:%])([^\s\0/?#'"<>]*)@/dgi, 4, (m) => `password in ${m[1].toLowerCase()}:// URI`),
+    ...groupSpans(scan.text, /\biscsi:([^\s\0/@:'"]+):([^\s\0/@'"]+)@/dg, 2, () => 'password in iscsi: netroot'),
+  ]
 }
 
 /**
@@ -289,14 +287,7 @@ function credentialSpans(scan: TextScan): Span[] {
 
 /** <passwd>..</passwd>, <secret>..</secret> element text (attribute forms go through keyValueSpans). */
 function xmlElementSpans(scan: TextScan): Span[] {
-  const text = scan.text
-  const spans: Span[] = []
-  for (const m of text.matchAll(/<(password|passwd|passphrase|secret|token)(\s[^>]*)?>([^<]+)<\/\1>/gi)) {
-    const start = m.index + m[0].length - m[3].length - m[1].length - 3
-    const span = {start, end: start + m[3].length}
-    if (isValue(text, span)) spans.push({...span, what: `XML <${m[1]}> element`})
-  }
-  return spans
+  return groupSpans(scan.text, /<(password|passwd|passphrase|secret|token)(\s[^>]*)?>([^<]+)<\/\1>/dgi, 3, (m) => `XML <${m[1]}> element`)
 }
 
 function otherSpans(scan: TextScan): Span[] {
@@ -315,11 +306,7 @@ function otherSpans(scan: TextScan): Span[] {
     if (end < 0) break
     from = end + endMarker.length
   }
-  for (const m of text.matchAll(/\bAuthorization:\s*(?:Bearer|Basic|Token|Negotiate)\s+([^\s\0'"]+)/gi)) {
-    const start = m.index + m[0].length - m[1].length
-    const span = {start, end: start + m[1].length}
-    if (isValue(text, span)) spans.push({...span, what: 'HTTP Authorization header'})
-  }
+  spans.push(...groupSpans(text, /\bAuthorization:\s*(?:Bearer|Basic|Token|Negotiate)\s+([^\s\0'"]+)/dgi, 1, () => 'HTTP Authorization header'))
   return spans
 }
 
