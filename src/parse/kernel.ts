@@ -1,33 +1,17 @@
 /** Kernel facts: release, version string, command line, taint, distribution, host name. */
 import type {CaptureView} from '../capture/view.js'
 import type {KernelFacts} from '../model/level.js'
+import {TAINT_BITS} from '../analyse/kernel-log/taint.js'
 import {lines, sourced} from './sourced.js'
 
-/** Taint bits in kernel order (include/linux/panic.h, Documentation/admin-guide/tainted-kernels.rst). */
-const TAINT_FLAGS: Array<{letter: string; name: string; description: string}> = [
-  {letter: 'P', name: 'PROPRIETARY_MODULE', description: 'proprietary module was loaded'},
-  {letter: 'F', name: 'FORCED_MODULE', description: 'module was force loaded'},
-  {letter: 'S', name: 'CPU_OUT_OF_SPEC', description: 'kernel running on an out of specification system'},
-  {letter: 'R', name: 'FORCED_RMMOD', description: 'module was force unloaded'},
-  {letter: 'M', name: 'MACHINE_CHECK', description: 'processor reported a Machine Check Exception'},
-  {letter: 'B', name: 'BAD_PAGE', description: 'bad page referenced or some unexpected page flags'},
-  {letter: 'U', name: 'USER', description: 'taint requested by userspace application'},
-  {letter: 'D', name: 'DIE', description: 'kernel died recently, i.e. there was an OOPS or BUG'},
-  {letter: 'A', name: 'OVERRIDDEN_ACPI_TABLE', description: 'ACPI table overridden by user'},
-  {letter: 'W', name: 'WARN', description: 'kernel issued warning'},
-  {letter: 'C', name: 'CRAP', description: 'staging driver was loaded'},
-  {letter: 'I', name: 'FIRMWARE_WORKAROUND', description: 'workaround for bug in platform firmware applied'},
-  {letter: 'O', name: 'OOT_MODULE', description: 'externally-built ("out-of-tree") module was loaded'},
-  {letter: 'E', name: 'UNSIGNED_MODULE', description: 'unsigned module was loaded'},
-  {letter: 'L', name: 'SOFTLOCKUP', description: 'soft lockup occurred'},
-  {letter: 'K', name: 'LIVEPATCH', description: 'kernel has been live patched'},
-  {letter: 'X', name: 'AUX', description: 'auxiliary taint, defined for and used by distros'},
-  {letter: 'T', name: 'RANDSTRUCT', description: 'kernel was built with the struct randomization plugin'},
-  {letter: 'N', name: 'TEST', description: 'an in-kernel test has been run'},
-]
-
+/** The flags of a /proc/sys/kernel/tainted value; a bit this version does not know is still shown. */
 export function taintFlags(value: number): KernelFacts['tainted']['flags'] {
-  return TAINT_FLAGS.filter((_, bit) => Math.floor(value / 2 ** bit) % 2 === 1)
+  const flags: KernelFacts['tainted']['flags'] = []
+  for (let bit = 0; 2 ** bit <= value; bit++) {
+    if (Math.floor(value / 2 ** bit) % 2 !== 1) continue
+    flags.push(TAINT_BITS[bit] ?? {letter: '?', name: `BIT_${bit}`, description: 'taint bit unknown to this nestreport version'})
+  }
+  return flags
 }
 
 export function parseKernel(view: CaptureView): KernelFacts {

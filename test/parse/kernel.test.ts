@@ -18,6 +18,9 @@ describe('parseKernel', () => {
   it('decodes taint bits in kernel order (W + O + E = 512 + 4096 + 8192)', () => {
     expect(taintFlags(512 + 4096 + 8192).map((f) => f.letter)).toEqual(['W', 'O', 'E'])
     expect(taintFlags(1 << 7).map((f) => f.name)).toEqual(['DIE'])
+    // FWCTL (J, bit 19, 6.15+), and a bit newer than this table is shown, not dropped.
+    expect(taintFlags(2 ** 19).map((f) => f.letter)).toEqual(['J'])
+    expect(taintFlags(2 ** 24 + 1).map((f) => f.name)).toEqual(['PROPRIETARY_MODULE', 'BIT_24'])
   })
 
   it('falls back to /proc/version and uname for the release, and tolerates a garbled taint file', () => {
