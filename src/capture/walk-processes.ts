@@ -9,10 +9,15 @@ import {failedFsEntry, globMatcher, overCapEntry, type WalkContext} from './walk
 
 const DELETED_SUFFIX = ' (deleted)'
 
+/** The last component of a host path (host paths are POSIX whatever Node runs on). */
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1)
+}
+
 /** Basename of an exe link target or argv[0]; a replaced binary reads "/usr/bin/x (deleted)". */
 function exeBasename(path: string): string {
   const clean = path.endsWith(DELETED_SUFFIX) ? path.slice(0, -DELETED_SUFFIX.length) : path
-  return clean.slice(clean.lastIndexOf('/') + 1)
+  return baseName(clean)
 }
 
 /**
@@ -131,10 +136,6 @@ async function findBinaries(ctx: WalkContext, item: BinaryVersionsItem): Promise
     if (chosen === undefined || (baseName(chosen) !== baseName(real) && baseName(path) === baseName(real))) byReal.set(real, path)
   })
   return [...byReal.values()]
-}
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1)
 }
 
 export async function captureBinaryVersions(ctx: WalkContext, item: BinaryVersionsItem): Promise<ManifestEntry[]> {
