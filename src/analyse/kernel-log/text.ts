@@ -4,7 +4,7 @@
  */
 import {createReadStream} from 'node:fs'
 
-import {NestreportError} from '../../lib/errors.js'
+import {inputOpenError, NestreportError} from '../../lib/errors.js'
 import {analyseKernelLogStream} from './index.js'
 import {looksBinary} from './stream.js'
 import type {KernelLogAnalysis, Oops} from './types.js'
@@ -53,11 +53,7 @@ export async function analyseKernelLogInput(path: string, stdin: NodeJS.Readable
   try {
     return await analyseKernelLogStream(sniffed(source, name), {file: name})
   } catch (error) {
-    const e = error as NodeJS.ErrnoException
-    if (e.code === 'ENOENT') throw new NestreportError('inputMissing', `${name}: no such file`)
-    if (e.code === 'EACCES' || e.code === 'EPERM') throw new NestreportError('inputMissing', `${name}: permission denied`)
-    if (e.code === 'EISDIR') throw new NestreportError('inputMissing', `${name}: is a directory, not a file`)
-    throw error
+    throw inputOpenError(name, error)
   }
 }
 
