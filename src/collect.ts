@@ -6,6 +6,7 @@
  */
 import path from 'node:path'
 
+import {ensureWritableDir} from './bundle/write.js'
 import {captureLive} from './capture/live.js'
 import {type CaptureOptions, toolVersion} from './capture/manifest.js'
 import type {LevelModel} from './model/level.js'
@@ -50,6 +51,8 @@ export async function collect(options: CollectOptions): Promise<CollectResult> {
     levelOverride: options.level === 'auto' ? undefined : options.level,
     onProgress: options.onProgress,
   }
+  // Fail before capturing, not after: a capture that cannot be written is lost work.
+  await ensureWritableDir(options.outputDir)
   // Capture first: its commands are spawned before the module loading below takes the main thread.
   const {sysroot} = options
   const capturing =

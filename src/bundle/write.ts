@@ -10,7 +10,7 @@
  * stored as links, and a fixed date makes the same capture give the same bytes.
  */
 import {randomBytes} from 'node:crypto'
-import {createWriteStream, promises as fsp} from 'node:fs'
+import {constants as fsConstants, createWriteStream, promises as fsp} from 'node:fs'
 import path from 'node:path'
 
 import {captureEntries} from '../capture/layout.js'
@@ -36,7 +36,7 @@ export const BUNDLE_EXT = '.tar.gz'
 export const REPORT_MD = 'report.md'
 export const REPORT_JSON = 'report.json'
 const MAX_SUFFIX = 9999
-const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EEXIST'])
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EEXIST', 'ENOENT'])
 /** Filesystems without hard links answer link() with these; fall back to check-then-rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'])
 
@@ -78,13 +78,43 @@ async function publish(tmp: string, outputDir: string, baseName: string, ext: st
   throw new NestreportError('outputExists', `${path.join(outputDir, baseName + ext)} and ${MAX_SUFFIX - 1} numbered variants already exist`)
 }
 
+/**
+ * Create the output directory and its missing parents. Not fs.mkdir({recursive: true}): on Node 20
+ * it loops forever (100% CPU) where a parent exists but refuses children with ENOENT, as /proc and
+ * /sys do, so `collect -o /proc/x` would hang instead of saying it cannot write there.
+ */
+export async function ensureOutputDir(outputDir: string): Promise<void> {
+  const dir = path.resolve(outputDir)
+  try {
+    await fsp.mkdir(dir)
+    return
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' && (await fsp.stat(dir).catch(() => null))?.isDirectory()) return
+    const parent = path.dirname(dir)
+    if (code !== 'ENOENT' || parent === dir) throw notWritable(outputDir, error)
+    // A missing parent: create it (once per level), then this directory, without looping.
+    await ensureOutputDir(parent)
+    try {
+      await fsp.mkdir(dir)
+    } catch (retry) {
+      if ((retry as NodeJS.ErrnoException).code === 'EEXIST' && (await fsp.stat(dir).catch(() => null))?.isDirectory()) return
+      throw notWritable(outputDir, retry)
+    }
+  }
+}
+
+/** The output directory exists (created if needed) and this user may create files in it. */
+export async function ensureWritableDir(outputDir: string): Promise<void> {
+  await ensureOutputDir(outputDir)
+  await fsp.access(outputDir, fsConstants.W_OK | fsConstants.X_OK).catch((error: unknown) => {
+    throw notWritable(outputDir, error)
+  })
+}
+
 /** Write to a temporary name in outputDir, publish it under a free name, never leave the temp behind. */
 async function writeExclusive(outputDir: string, baseName: string, ext: string, write: (tmp: string) => Promise<void>): Promise<string> {
-  try {
-    await fsp.mkdir(outputDir, {recursive: true})
-  } catch (error) {
-    throw notWritable(outputDir, error)
-  }
+  await ensureOutputDir(outputDir)
   const tmp = tempPath(outputDir, `${baseName}${ext}`)
   try {
     await write(tmp)

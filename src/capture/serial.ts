@@ -81,10 +81,8 @@ const CAPTURE_NAME = /^nestreport-[A-Za-z0-9._-]{1,200}$/
  */
 export async function writeSerialCapture(text: string, options: {outputDir: string; source: string}): Promise<{written: string; topDir: string; bytes: number}> {
   const archive = extractSerialCapture(text)
-  const [{readBundle}, {BUNDLE_EXT, utcStamp, writeFileExclusive}] = await Promise.all([import('../bundle/read.js'), import('../bundle/write.js')])
-  await fsp.mkdir(options.outputDir, {recursive: true}).catch((error: NodeJS.ErrnoException) => {
-    throw new NestreportError('outputNotWritable', `cannot create ${options.outputDir}: ${error.code ?? error.message}`)
-  })
+  const [{readBundle}, {BUNDLE_EXT, ensureOutputDir, utcStamp, writeFileExclusive}] = await Promise.all([import('../bundle/read.js'), import('../bundle/write.js')])
+  await ensureOutputDir(options.outputDir)
   const checkName = `.serial-capture.${process.pid}-${randomBytes(4).toString('hex')}.tar.gz`
   const check = path.join(options.outputDir, checkName)
   let topDir: string

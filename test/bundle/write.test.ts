@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -6,7 +7,7 @@ import {t as listTar} from 'tar'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import type {Capture} from '../../src/capture/types.js'
-import {writeBundle, writeFileExclusive} from '../../src/bundle/write.js'
+import {ensureWritableDir, writeBundle, writeFileExclusive} from '../../src/bundle/write.js'
 import {captureOf} from '../helpers/load-capture.js'
 
 // Spy on how the archive is fed: only buffers may go in, never archiver.file() and friends, which
@@ -144,5 +145,23 @@ describe('writeFileExclusive', () => {
     expect(await readFile(first, 'utf8')).toBe('one')
     expect(await readFile(second, 'utf8')).toBe('two')
     expect((await readdir(dir)).sort()).toEqual(['r-2.md', 'r.md'])
+  })
+})
+
+describe('ensureWritableDir', () => {
+  it('creates missing parents', async () => {
+    const nested = path.join(dir, 'a', 'b', 'c')
+    await ensureWritableDir(nested)
+    expect((await readdir(path.join(dir, 'a', 'b')))).toEqual(['c'])
+  })
+
+  it('refuses a directory under /proc with outputNotWritable instead of looping (Node 20 recursive mkdir spins there)', async (ctx) => {
+    if (!existsSync('/proc/self')) return ctx.skip()
+    await expect(ensureWritableDir('/proc/nestreport-cannot-exist/out')).rejects.toMatchObject({code: 'E_OUTPUT_NOT_WRITABLE', exitCode: 22})
+  })
+
+  it('refuses a path whose parent is a file', async () => {
+    await writeFile(path.join(dir, 'file'), 'x')
+    await expect(ensureWritableDir(path.join(dir, 'file', 'out'))).rejects.toMatchObject({exitCode: 22})
   })
 })
