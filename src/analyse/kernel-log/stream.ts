@@ -71,20 +71,42 @@ export class LineSplitter {
 }
 
 /**
- * Heuristic for "this is not a text log": in the first 64 KiB, a NUL share above 10 % or a share
- * of other control bytes (not tab/CR/LF/ESC/FF) above 10 %. A few NULs (a console glitch, a
- * truncated journal write) are tolerated and stripped by the normaliser.
+ * Heuristic for "this is not a text log": in the first 64 KiB, a share above 10 % of NUL bytes, of
+ * other control bytes (not tab/CR/LF/ESC/FF), or of bytes that are not valid UTF-8 (compressed or
+ * random data is about half such bytes; a log with some mojibake is not), or above 15 % of all
+ * three together. A few NULs (a console glitch, a truncated journal write) and a few invalid bytes
+ * are tolerated and replaced by the normaliser.
  */
 export function looksBinary(buf: Uint8Array): boolean {
   const n = Math.min(buf.length, 64 * 1024)
   if (n === 0) return false
   let nul = 0
   let ctrl = 0
-  for (let i = 0; i < n; i++) {
+  let invalid = 0
+  for (let i = 0; i < n; ) {
     const b = buf[i]
-    if (b === 0) nul++
-    else if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b && b !== 0x0c) ctrl++
-    else if (b === 0x7f) ctrl++
+    if (b < 0x80) {
+      if (b === 0) nul++
+      else if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b && b !== 0x0c) || b === 0x7f) ctrl++
+      i++
+      continue
+    }
+    const length = utf8SequenceLength(buf, i, n)
+    if (length === 0) {
+      invalid++
+      i++
+    } else i += length
   }
-  return nul / n > 0.1 || ctrl / n > 0.1 || (nul + ctrl) / n > 0.15
+  return nul / n > 0.1 || ctrl / n > 0.1 || invalid / n > 0.1 || (nul + ctrl + invalid) / n > 0.15
+}
+
+/** Length of the valid UTF-8 sequence starting at buf[i] (a lead byte >= 0x80), 0 when invalid. */
+function utf8SequenceLength(buf: Uint8Array, i: number, n: number): number {
+  const b = buf[i]
+  const length = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0
+  if (length === 0) return 0
+  // A sequence cut by the end of the sample is not evidence either way.
+  if (i + length > n) return n - i
+  for (let k = 1; k < length; k++) if ((buf[i + k] & 0xc0) !== 0x80) return 0
+  return length
 }

@@ -1,3 +1,4 @@
+import {gzipSync} from 'node:zlib'
 /** Streaming equals synchronous analysis; binary detection; invalid UTF-8 and long lines. */
 import {Readable} from 'node:stream'
 import {describe, expect, it} from 'vitest'
@@ -73,5 +74,13 @@ describe('looksBinary', () => {
     expect(looksBinary(journal)).toBe(true)
     expect(looksBinary(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(true)
     expect(looksBinary(Buffer.alloc(0))).toBe(false)
+    // Random or compressed bytes: about 11 % control bytes, half invalid UTF-8.
+    let seed = 42
+    const random = Buffer.from(Array.from({length: 3000}, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 16 & 0xff))
+    expect(looksBinary(random)).toBe(true)
+    expect(looksBinary(gzipSync(Buffer.from(fixture('nested-vmx-warning.txt').repeat(20))))).toBe(true)
+    // Text in other scripts and a little mojibake stay text.
+    const text = Buffer.from('[    1.0] usb 1-1: Product: Clé USB «Überspeicher» 日本語\n'.repeat(50), 'utf8')
+    expect(looksBinary(Buffer.concat([text, Buffer.from([0xff, 0xfe, 0xc3])]))).toBe(false)
   })
 })
