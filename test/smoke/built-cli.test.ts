@@ -1,5 +1,6 @@
 /**
- * Smoke test of the BUILT CLI (bin/run.js -> dist/). Everything else tests src through the library
+ * Smoke test of the BUILT CLI (bin/run.js -> dist/nestreport.cjs and its V8 code cache; bin/dev.js
+ * -> the tsc output in dist/). Everything else tests src through the library
  * and command classes; only this catches what passes tsc and vitest but crashes in plain Node
  * (default vs named imports of CJS packages such as handlebars and archiver, missing templates in
  * the package layout, oclif failing to find commands). `npm test` builds before running vitest.
@@ -20,9 +21,9 @@ interface Run {
   stderr: string
 }
 
-function run(args: string[], input?: string): Promise<Run> {
+function run(args: string[], input?: string, entry = bin): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], {cwd: repo, env: {...process.env, FORCE_COLOR: '0'}, maxBuffer: 64 << 20}, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [entry, ...args], {cwd: repo, env: {...process.env, FORCE_COLOR: '0'}, maxBuffer: 64 << 20}, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
       resolve({code, stdout, stderr})
     })
@@ -34,7 +35,7 @@ function run(args: string[], input?: string): Promise<Run> {
 describe('built bin/run.js', () => {
   let out: string
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist', 'commands', 'index.js'))) {
+    if (!existsSync(join(repo, 'dist', 'nestreport.cjs')) || !existsSync(join(repo, 'dist', 'commands', 'index.js'))) {
       throw new Error('dist/ is missing: run `npm run build` (npm test does it first)')
     }
     out = mkdtempSync(join(tmpdir(), 'nestreport-smoke-'))
@@ -50,6 +51,23 @@ describe('built bin/run.js', () => {
     for (const command of ['collect', 'report', 'check', 'oops', 'capture-script', 'redact', 'schema']) {
       expect(help.stdout).toContain(command)
     }
+  })
+
+  it('loads the bundle with its code cache, which this node accepts', async () => {
+    // A rejected cache still runs, only slower: this is what keeps collect's startup fast.
+    const probe = `const {loadBundle} = await import(${JSON.stringify(join(repo, 'bin', 'bundle-loader.js'))})
+      const {cacheRejected, exports} = loadBundle(${JSON.stringify(join(repo, 'dist', 'nestreport.cjs'))})
+      console.log(JSON.stringify({cacheRejected, main: typeof exports.main}))`
+    const result = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', probe], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    )
+    expect(JSON.parse(result)).toEqual({cacheRejected: false, main: 'function'})
+  })
+
+  it('bin/dev.js runs the unbundled build', async () => {
+    const version = await run(['--version'], undefined, join(repo, 'bin', 'dev.js'))
+    expect(version.code).toBe(0)
+    expect(version.stdout).toMatch(/^nestreport\/\d+\.\d+\.\d+/)
   })
 
   it('collect writes a bundle and a report and prints the model with --json', async () => {
