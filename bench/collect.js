@@ -1,9 +1,11 @@
 // Collect speed against the floor a user would compare it with: a plain POSIX sh script, generated
 // from the same CAPTURE_SPEC, that cats the same files (glob matches and QEMU /proc files included)
-// and runs the same commands into a temp dir. Both run as fresh processes, alternating, several
-// times; medians and the ratio ours/sh are printed. captureLive alone (in-process) is timed too,
-// and so is the bundle run directly (`node dist/nestreport.cjs`, as a copied single file runs),
-// which compiles without the code cache bin/run.js uses: the difference is what the cache buys.
+// and runs the same commands into a temp dir. Both run as fresh processes the way a user starts
+// them (bin/run.js as a program, the script with sh), in this process's environment, alternating,
+// several times; medians and the ratio ours/sh are printed. Also timed, to show where the time
+// goes: `bin/run.js --version` (node, bundle and oclif, no work), the bundle run directly with
+// `node dist/nestreport.cjs` (no code cache, as a copied single file runs), captureLive alone
+// in-process, and `node -e 0` with and without NODE_EXTRA_CA_CERTS when it is set here.
 import {execFile} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
@@ -92,11 +94,11 @@ export function plainScript(spec, cpuidPosition) {
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
 
 /** Wall time, and CPU time (user+sys, children included) when GNU time is there: steadier under load. */
-function timed(file, args, cpuFile) {
+function timed(file, args, cpuFile, env = process.env) {
   const [cmd, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, file, ...args]] : [file, args]
   return new Promise((resolve) => {
     const started = performance.now()
-    execFile(cmd, argv, {cwd: repo, maxBuffer: 64 << 20, env: {...process.env, FORCE_COLOR: '0'}}, (error, stdout, stderr) => {
+    execFile(cmd, argv, {cwd: repo, maxBuffer: 64 << 20, env: {...env, FORCE_COLOR: '0'}}, (error, stdout, stderr) => {
       const ms = performance.now() - started
       let cpuMs = null
       if (GNU_TIME) {
@@ -121,34 +123,45 @@ export async function run() {
   const {CAPTURE_SPEC} = await import('../dist/capture/spec.js')
   const {captureLive} = await import('../dist/capture/live.js')
   const work = mkdtempSync(path.join(os.tmpdir(), 'nestreport-bench-'))
+  const bin = path.join(repo, 'bin', 'run.js')
+  const bundle = path.join(repo, 'dist', 'nestreport.cjs')
+  // bin/run.js drops NODE_EXTRA_CA_CERTS before node starts (see there); the bundle run directly
+  // gets the same environment, so the two differ only by the code cache.
+  const {NODE_EXTRA_CA_CERTS: extraCaCerts, ...envWithoutCaCerts} = process.env
   try {
     const script = path.join(work, 'plain.sh')
     writeFileSync(script, plainScript(CAPTURE_SPEC, (leaf, subleaf) => (BigInt(leaf) + BigInt(subleaf) * 2n ** 32n).toString()))
-    const ours = {wall: [], cpu: []}
-    const sh = {wall: [], cpu: []}
-    const startup = {wall: [], cpu: []}
-    const single = {wall: [], cpu: []}
-    const singleFile = path.join(repo, 'dist', 'nestreport.cjs')
+    const series = () => ({wall: [], cpu: []})
+    const ours = series()
+    const sh = series()
+    const startup = series()
+    const noCache = series()
+    const nodeAsIs = series()
+    const nodeWithoutCaCerts = series()
     // ours/sh of each back-to-back pair: both ran under nearly the same load, so these ratios
     // scatter less than the ratio of the medians when other work comes and goes.
     const paired = {wall: [], cpu: []}
     const cpuFile = path.join(work, 'cpu')
-    // One untimed round of each first, so both meet warm page and dentry caches.
+    const outOurs = path.join(work, 'ours')
+    const outSh = path.join(work, 'sh')
+    // One untimed round of each first, so all meet warm page and dentry caches.
     for (let i = 0; i <= RUNS; i++) {
-      const outOurs = path.join(work, `ours-${i}`)
-      const outSh = path.join(work, `sh-${i}`)
-      const a = await timed(process.execPath, [path.join(repo, 'bin/run.js'), 'collect', '-o', outOurs], cpuFile)
+      const a = await timed(bin, ['collect', '-o', outOurs], cpuFile)
       if (a.code !== 0) throw new Error(`nestreport collect failed (${a.code}): ${a.stderr}`)
+      rmSync(outOurs, {recursive: true, force: true})
       // The plain script's last command may fail (no previous boot in the journal): its status is not the point.
       const b = await timed('sh', [script, outSh], cpuFile)
-      rmSync(outOurs, {recursive: true, force: true})
-      const c = await timed(process.execPath, [path.join(repo, 'bin/run.js'), '--version'], cpuFile)
-      const d = await timed(process.execPath, [singleFile, 'collect', '-o', outOurs], cpuFile)
+      rmSync(outSh, {recursive: true, force: true})
+      const c = await timed(bin, ['--version'], cpuFile)
+      const d = await timed(process.execPath, [bundle, 'collect', '-o', outOurs], cpuFile, envWithoutCaCerts)
       if (d.code !== 0) throw new Error(`bundle collect without code cache failed (${d.code}): ${d.stderr}`)
       rmSync(outOurs, {recursive: true, force: true})
-      rmSync(outSh, {recursive: true, force: true})
+      const runs = [[ours, a], [sh, b], [startup, c], [noCache, d]]
+      if (extraCaCerts !== undefined) {
+        runs.push([nodeAsIs, await timed(process.execPath, ['-e', '0'], cpuFile)], [nodeWithoutCaCerts, await timed(process.execPath, ['-e', '0'], cpuFile, envWithoutCaCerts)])
+      }
       if (i === 0) continue
-      for (const [acc, r] of [[ours, a], [sh, b], [startup, c], [single, d]]) {
+      for (const [acc, r] of runs) {
         acc.wall.push(r.ms)
         if (r.cpuMs !== null) acc.cpu.push(r.cpuMs)
       }
@@ -164,23 +177,27 @@ export async function run() {
     const ratio = (a, b) => (median(a) / median(b)).toFixed(2)
     const cpu = (r) => (r.cpu.length > 0 ? `   cpu ${fmt(r.cpu)}` : '')
     console.log(`collect: ${os.cpus().length} CPUs, load ${loadBefore} at the start, ${loadNow()} at the end, ${RUNS} runs each, alternating, medians`)
-    console.log(`  nestreport collect (fresh process)  wall ${fmt(ours.wall)}${cpu(ours)}`)
+    console.log(`  nestreport collect (bin/run.js)     wall ${fmt(ours.wall)}${cpu(ours)}`)
     console.log(`  plain sh script, same spec          wall ${fmt(sh.wall)}${cpu(sh)}`)
-    console.log(`  node bin/run.js --version (floor)   wall ${fmt(startup.wall)}${cpu(startup)}`)
-    console.log(`  bundle without its code cache       wall ${fmt(single.wall)}${cpu(single)}`)
-    console.log(`  captureLive alone, in-process       wall ${fmt(inProcess)}`)
     console.log(`  ratio ours/sh: wall ${ratio(ours.wall, sh.wall)}${ours.cpu.length > 0 ? `, cpu ${ratio(ours.cpu, sh.cpu)}` : ''}`)
     console.log(`  median of paired ratios: wall ${median(paired.wall).toFixed(2)}${paired.cpu.length > 0 ? `, cpu ${median(paired.cpu).toFixed(2)}` : ''}`)
-    console.log(`  ratio no-code-cache/sh: wall ${ratio(single.wall, sh.wall)}${single.cpu.length > 0 ? `, cpu ${ratio(single.cpu, sh.cpu)}` : ''}`)
-    const beyond = (r) => median(r) - median(startup.wall)
-    console.log(`  ours beyond the --version floor: wall ${beyond(ours.wall).toFixed(0)} ms (${(beyond(ours.wall) / median(sh.wall)).toFixed(2)} of sh)`)
+    console.log('where the time goes:')
+    console.log(`  bin/run.js --version (floor)        wall ${fmt(startup.wall)}${cpu(startup)}`)
+    const beyond = median(ours.wall) - median(startup.wall)
+    console.log(`  collect beyond that floor: ${beyond.toFixed(0)} ms (${(beyond / median(sh.wall)).toFixed(2)} of sh)`)
+    console.log(`  captureLive alone, in-process       wall ${fmt(inProcess)}`)
+    console.log(`  bundle without its code cache       wall ${fmt(noCache.wall)}${cpu(noCache)}   (ratio to sh ${ratio(noCache.wall, sh.wall)})`)
+    if (extraCaCerts !== undefined) {
+      console.log(`  node -e 0, NODE_EXTRA_CA_CERTS set  wall ${fmt(nodeAsIs.wall)}   (what bin/run.js avoids)`)
+      console.log(`  node -e 0, without it               wall ${fmt(nodeWithoutCaCerts.wall)}`)
+    }
     return {
       oursMs: median(ours.wall),
       shMs: median(sh.wall),
       ratio: median(ours.wall) / median(sh.wall),
       pairedRatio: median(paired.wall),
       startupMs: median(startup.wall),
-      noCodeCacheMs: median(single.wall),
+      noCodeCacheMs: median(noCache.wall),
       captureLiveMs: median(inProcess),
     }
   } finally {
