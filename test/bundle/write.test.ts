@@ -116,6 +116,18 @@ describe('writeBundle', () => {
     expect((await readdir(dir)).sort()).toEqual(['b-2.tar.gz', 'b-3.tar.gz', 'b-4.tar.gz', 'b.tar.gz'])
   })
 
+  it('keeps every byte of a bundle larger than the blocks handed to gzip', async () => {
+    // ~3 MiB of incompressible data in many entries of odd sizes: several full blocks and a partial
+    // last one go through the coalescing step between tar and gzip.
+    let seed = 7
+    const noise = (n: number) => Buffer.from(Array.from({length: n}, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff))
+    const many = Array.from({length: 300}, (_, i) => ({name: `blob/${i}`, data: noise(7000 + i * 37)}))
+    const file = await writeBundle({outputDir: dir, baseName: 'big', capture: capture(), extra: many})
+    const entries = await tarEntries(file)
+    expect(many.reduce((n, e) => n + e.data.length, 0)).toBeGreaterThan(3 * 1024 * 1024)
+    for (const e of many) expect(entries.get(`big/${e.name}`)?.data.equals(e.data), e.name).toBe(true)
+  })
+
   it('creates a missing output directory', async () => {
     const nested = path.join(dir, 'a', 'b')
     const file = await writeBundle({outputDir: nested, baseName: 'x', capture: capture(), extra: []})
