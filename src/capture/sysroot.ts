@@ -10,6 +10,7 @@
 import {type Dirent, constants, promises as fsp} from 'node:fs'
 import path from 'node:path'
 
+import {type BundleLimits, bundleLimits, formatBytes} from '../bundle/limits.js'
 import {describeError, NestreportError} from '../lib/errors.js'
 import {accessOf, currentUser, DEFAULT_SEARCH_PATH, errnoError, type Host, type HostStat, skippedError, statType} from './host.js'
 import {CaptureLayoutError, captureFromEntries, MANIFEST_NAME} from './layout.js'
@@ -17,6 +18,7 @@ import {readOpenFile} from './live.js'
 import {buildManifest, type CaptureOptions} from './manifest.js'
 import type {RunResult} from './run-command.js'
 import type {Capture} from './types.js'
+import {sysrootArch} from './sysroot-arch.js'
 import {walkSpec} from './walk.js'
 
 const MAX_LINK_HOPS = 40
@@ -75,6 +77,19 @@ export class SysrootHost implements Host {
     }
   }
 
+  /** The first `length` bytes of a regular file (an ELF header), resolved inside the root. */
+  async readHead(file: string, length: number): Promise<Buffer> {
+    const fh = await fsp.open(await resolveInRoot(this.root, file), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW)
+    try {
+      if (!(await fh.stat()).isFile()) throw skippedError('offline sysroot: only regular files are read')
+      const buffer = Buffer.alloc(length)
+      const {bytesRead} = await fh.read(buffer, 0, length, 0)
+      return buffer.subarray(0, bytesRead)
+    } finally {
+      await fh.close()
+    }
+  }
+
   async readBlocks(): Promise<Array<Buffer | NodeJS.ErrnoException>> {
     throw skippedError('offline sysroot: device nodes are not read')
   }
@@ -117,19 +132,34 @@ async function sysrootHostname(host: SysrootHost, files: Map<string, Buffer>): P
   }
 }
 
-/** Every regular file under dir (relative POSIX names); links and special files are left out. */
-async function readCaptureDir(dir: string, onSkipped: (name: string) => void): Promise<Map<string, Buffer>> {
+/**
+ * Every regular file under dir (relative POSIX names); links and special files are left out. A
+ * capture directory may come from someone else (an extracted bundle) just like an archive, so the
+ * archive reader's limits apply: an entry over maxEntryBytes, a total over maxTotalBytes or more
+ * than maxEntries files is refused before it is read into memory.
+ */
+async function readCaptureDir(dir: string, onSkipped: (name: string) => void, limits: BundleLimits): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>()
+  let total = 0
+  let count = 0
   const visit = async (rel: string): Promise<void> => {
     const entries: Dirent[] = await fsp.readdir(path.join(dir, rel), {withFileTypes: true})
     for (const e of entries) {
       const name = rel ? `${rel}/${e.name}` : e.name
+      if (++count > limits.maxEntries) throw new NestreportError('oversize', `${dir} has more than ${limits.maxEntries} entries: not a capture directory`)
       if (e.isDirectory()) await visit(name)
       else if (e.isFile()) {
         const fh = await fsp.open(path.join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
         try {
-          if ((await fh.stat()).isFile()) out.set(name, await fh.readFile())
-          else onSkipped(name)
+          const st = await fh.stat()
+          if (!st.isFile()) {
+            onSkipped(name)
+            continue
+          }
+          if (st.size > limits.maxEntryBytes) throw new NestreportError('oversize', `${path.join(dir, name)} is larger than ${formatBytes(limits.maxEntryBytes)}`)
+          total += st.size
+          if (total > limits.maxTotalBytes) throw new NestreportError('oversize', `${dir} holds more than ${formatBytes(limits.maxTotalBytes)}: not a capture directory`)
+          out.set(name, await fh.readFile())
         } finally {
           await fh.close()
         }
@@ -140,11 +170,12 @@ async function readCaptureDir(dir: string, onSkipped: (name: string) => void): P
   return out
 }
 
-async function loadCaptureDir(dir: string, options: CaptureOptions): Promise<Capture> {
+async function loadCaptureDir(dir: string, options: CaptureOptions, limits: BundleLimits): Promise<Capture> {
   let entries: Map<string, Buffer>
   try {
-    entries = await readCaptureDir(dir, (name) => options.onProgress?.(`ignored ${name}: not a regular file`))
+    entries = await readCaptureDir(dir, (name) => options.onProgress?.(`ignored ${name}: not a regular file`), limits)
   } catch (error) {
+    if (error instanceof NestreportError) throw error
     throw new NestreportError('inputMissing', `cannot read capture directory ${dir}: ${describeError(error)}`, {cause: error})
   }
   let capture: Capture
@@ -168,15 +199,15 @@ function applyRunOptions(capture: Capture, options: CaptureOptions): Capture {
  * A bundle or a capture-script archive given as --sysroot: read it in memory through the
  * hostile-input-safe reader (nothing is extracted), so the analysis is the same code path as report.
  */
-async function loadCaptureArchive(file: string, options: CaptureOptions): Promise<Capture> {
+async function loadCaptureArchive(file: string, options: CaptureOptions, limits: Partial<BundleLimits>): Promise<Capture> {
   options.onProgress?.(`reading capture archive ${file}`)
   const {readBundle} = await import('../bundle/read.js')
-  const {capture} = await readBundle(file)
+  const {capture} = await readBundle(file, limits)
   return applyRunOptions(capture, options)
 }
 
-export async function captureFromSysroot(dir: string, options: CaptureOptions): Promise<Capture> {
-  if ((await fsp.stat(dir).catch(() => null))?.isFile()) return loadCaptureArchive(dir, options)
+export async function captureFromSysroot(dir: string, options: CaptureOptions, limits: Partial<BundleLimits> = {}): Promise<Capture> {
+  if ((await fsp.stat(dir).catch(() => null))?.isFile()) return loadCaptureArchive(dir, options, limits)
   let root: string
   try {
     root = await fsp.realpath(dir)
@@ -188,7 +219,7 @@ export async function captureFromSysroot(dir: string, options: CaptureOptions): 
   const manifestStat = await fsp.lstat(path.join(root, MANIFEST_NAME)).catch(() => null)
   if (manifestStat?.isFile()) {
     options.onProgress?.(`loading capture directory ${dir}`)
-    return loadCaptureDir(root, options)
+    return loadCaptureDir(root, options, bundleLimits(limits))
   }
   const startedAt = new Date()
   const host = new SysrootHost(root)
@@ -198,7 +229,7 @@ export async function captureFromSysroot(dir: string, options: CaptureOptions): 
     source: 'sysroot',
     startedAt,
     hostname: await sysrootHostname(host, walked.files),
-    arch: 'unknown',
+    arch: await sysrootArch((file, length) => host.readHead(file, length), walked.files),
     user: host.user,
     options,
     entries: walked.entries,

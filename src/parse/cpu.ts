@@ -82,7 +82,8 @@ function archOf(view: CaptureView, lscpu: Map<string, string> | null): CpuFacts[
   const fromLscpu = lscpu?.get('Architecture')
   if (fromLscpu) return sourced(fromLscpu, 'command:lscpu')
   const arch = view.manifest.arch
-  return arch ? sourced(arch, 'manifest.json') : sourced<string>(null, '')
+  // 'unknown': an offline sysroot whose architecture could not be told.
+  return arch && arch !== 'unknown' ? sourced(arch, 'manifest.json') : sourced<string>(null, '')
 }
 
 function vulnerabilities(view: CaptureView): Record<string, string> {

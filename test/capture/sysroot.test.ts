@@ -49,6 +49,25 @@ describe('captureFromSysroot: plain root filesystem', () => {
     expect(capture.commands.size).toBe(0)
   })
 
+  it('records the architecture of the root from its shell, not of this machine', async () => {
+    // An aarch64 ELF header (64-bit, little-endian, e_machine 183) behind the usual /bin -> usr/bin link.
+    const header = Buffer.alloc(64)
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(header)
+    header.writeUInt16LE(183, 18)
+    await mkdir(path.join(root, 'usr', 'bin'), {recursive: true})
+    await writeFile(path.join(root, 'usr', 'bin', 'sh'), header)
+    await symlink('usr/bin', path.join(root, 'bin'))
+    await put('proc/cpuinfo', 'vendor_id\t: GenuineIntel\nflags\t\t: fpu lm vmx\n')
+    expect((await captureFromSysroot(root, {timeoutSeconds: 5})).manifest.arch).toBe('aarch64')
+  })
+
+  it('falls back to the captured cpuinfo, then to unknown', async () => {
+    await put('proc/cpuinfo', 'processor\t: 0\nvendor_id\t: IBM/S390\n')
+    expect((await captureFromSysroot(root, {timeoutSeconds: 5})).manifest.arch).toBe('s390x')
+    await rm(path.join(root, 'proc'), {recursive: true})
+    expect((await captureFromSysroot(root, {timeoutSeconds: 5})).manifest.arch).toBe('unknown')
+  })
+
   it('never follows a symlink out of the root', async () => {
     const outside = path.join(tmp, 'outside')
     await mkdir(outside)
@@ -129,6 +148,19 @@ describe('captureFromSysroot: capture directory', () => {
     const capture = await captureFromSysroot(root, {timeoutSeconds: 3, onProgress: (m) => ignored.push(m)})
     expect(capture.files.has('/proc/version')).toBe(false)
     expect(ignored).toContain('ignored root/proc/version: not a regular file')
+  })
+
+  it('refuses a capture directory beyond the archive limits before reading it in', async () => {
+    await writeCaptureDir(original())
+    const refused = (limits: Parameters<typeof captureFromSysroot>[2]) => captureFromSysroot(root, {timeoutSeconds: 3}, limits).catch((e: unknown) => e)
+    const big = await refused({maxEntryBytes: 64})
+    expect(big).toBeInstanceOf(NestreportError)
+    expect(big).toMatchObject({code: 'E_OVERSIZE', exitCode: 17})
+    expect((big as Error).message).toMatch(/ is larger than 64 bytes$/)
+    expect(await refused({maxTotalBytes: 700})).toMatchObject({code: 'E_OVERSIZE', message: expect.stringMatching(/holds more than 700 bytes/)})
+    expect(await refused({maxEntries: 3})).toMatchObject({code: 'E_OVERSIZE', message: expect.stringMatching(/more than 3 entries/)})
+    // Within the limits it loads.
+    expect((await captureFromSysroot(root, {timeoutSeconds: 3}, {maxEntries: 50})).files).toEqual(original().files)
   })
 
   it('reads a capture archive (.tar.gz, as the capture script writes) without extracting it', async () => {
