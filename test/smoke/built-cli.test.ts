@@ -6,7 +6,8 @@
  * the package layout, oclif failing to find commands). `npm test` builds before running vitest.
  */
 import {execFile} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -62,6 +63,22 @@ describe('built bin/run.js', () => {
       execFile(process.execPath, ['--input-type=module', '-e', probe], (error, stdout) => (error ? reject(error) : resolve(stdout))),
     )
     expect(JSON.parse(result)).toEqual({cacheRejected: false, main: 'function'})
+  })
+
+  it('runs from source when the code cache is from elsewhere (another node, a corrupted file)', async () => {
+    const copy = join(out, 'copied.cjs')
+    copyFileSync(join(repo, 'dist', 'nestreport.cjs'), copy)
+    writeFileSync(`${copy}.v8cache`, randomBytes(4096))
+    const probe = `const {loadBundle} = await import(${JSON.stringify(join(repo, 'bin', 'bundle-loader.js'))})
+      const {cacheRejected, exports} = loadBundle(${JSON.stringify(copy)})
+      console.log(JSON.stringify({cacheRejected}))
+      await exports.main({root: ${JSON.stringify(repo)}, argv: ['--version']})`
+    const result = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', probe], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    )
+    const [flag, version] = result.split('\n')
+    expect(JSON.parse(flag)).toEqual({cacheRejected: true})
+    expect(version).toMatch(/^nestreport\/\d+\.\d+\.\d+/)
   })
 
   it('bin/dev.js runs the unbundled build', async () => {
