@@ -26,21 +26,30 @@ function fencedBlocks(md: string): string[] {
   return blocks
 }
 
-/** The document outside fenced blocks, with code spans removed: what markdown parses as prose. */
-function proseOnly(md: string): string {
-  const lines = md.split('\n')
+/** The document's lines with each fenced block (fences included) replaced by one empty line. */
+function linesOutsideFences(md: string): string[] {
   const out: string[] = []
   let fence: RegExp | null = null
-  for (const line of lines) {
+  for (const line of md.split('\n')) {
     if (fence) {
       if (fence.test(line)) fence = null
       continue
     }
     const open = /^ {0,3}(`{3,})[^`]*$/.exec(line)
-    if (open) fence = new RegExp(`^ {0,3}\`{${open[1].length},}\\s*$`)
-    else out.push(line)
+    if (open) {
+      fence = new RegExp(`^ {0,3}\`{${open[1].length},}\\s*$`)
+      out.push('')
+    } else out.push(line)
   }
-  return out.join('\n').replace(/(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, '').replace(/`+ `+/g, '')
+  return out
+}
+
+/** The document outside fenced blocks, with code spans removed: what markdown parses as prose. */
+function proseOnly(md: string): string {
+  return linesOutsideFences(md)
+    .join('\n')
+    .replace(/(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, '')
+    .replace(/`+ `+/g, '')
 }
 
 /** GFM cells of a table row, splitting on unescaped pipes. */
@@ -50,9 +59,9 @@ function cells(row: string): string[] {
 
 /** Every table row has as many cells as its header. */
 function tablesConsistent(md: string): boolean {
-  const prose = md.split('\n')
+  // Lines of a fenced block (an oops text starting with "|") are not table rows.
   let width = 0
-  for (const line of prose) {
+  for (const line of linesOutsideFences(md)) {
     if (!line.startsWith('|')) {
       width = 0
       continue
