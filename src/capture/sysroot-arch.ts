@@ -4,6 +4,7 @@
  * sharing one), else what its /proc/cpuinfo looks like (captured /proc of the machine, when the
  * sysroot has one). Names are uname -m's, as a live capture records them.
  */
+
 /** Binaries every Linux root has, in the order tried. */
 const ELF_PROBES = ['/bin/sh', '/usr/bin/sh', '/bin/busybox', '/sbin/init', '/usr/bin/env']
 

@@ -63,7 +63,8 @@ export class SysrootHost implements Host {
     this.user = currentUser()
   }
 
-  async readFile(file: string, maxBytes: number) {
+  /** A regular file of the root, resolved inside it and opened; anything else is refused. */
+  private async withRegularFile<T>(file: string, read: (fh: fsp.FileHandle) => Promise<T>): Promise<T> {
     const real = await resolveInRoot(this.root, file)
     // O_NOFOLLOW: the resolved path has no links left; one appearing now is refused, not followed.
     const fh = await fsp.open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW)
@@ -71,23 +72,23 @@ export class SysrootHost implements Host {
       const st = await fh.stat()
       if (st.isDirectory()) throw errnoError('EISDIR', file)
       if (!st.isFile()) throw skippedError('offline sysroot: only regular files are read')
-      return await readOpenFile(fh, maxBytes)
+      return await read(fh)
     } finally {
       await fh.close()
     }
   }
 
-  /** The first `length` bytes of a regular file (an ELF header), resolved inside the root. */
-  async readHead(file: string, length: number): Promise<Buffer> {
-    const fh = await fsp.open(await resolveInRoot(this.root, file), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW)
-    try {
-      if (!(await fh.stat()).isFile()) throw skippedError('offline sysroot: only regular files are read')
+  readFile(file: string, maxBytes: number) {
+    return this.withRegularFile(file, (fh) => readOpenFile(fh, maxBytes))
+  }
+
+  /** The first `length` bytes of a regular file (an ELF header). */
+  readHead(file: string, length: number): Promise<Buffer> {
+    return this.withRegularFile(file, async (fh) => {
       const buffer = Buffer.alloc(length)
       const {bytesRead} = await fh.read(buffer, 0, length, 0)
       return buffer.subarray(0, bytesRead)
-    } finally {
-      await fh.close()
-    }
+    })
   }
 
   async readBlocks(): Promise<Array<Buffer | NodeJS.ErrnoException>> {
